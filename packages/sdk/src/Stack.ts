@@ -1,0 +1,189 @@
+/**
+ * The aggregate: one layer that provides every STACK service, and a `Stack`
+ * service whose fields mirror the Python client (`stack.agents.register(…)`).
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Agents from "./Agents.js"
+import * as Auth from "./Auth.js"
+import * as CredentialsFile from "./internal/credentialsFile.js"
+import * as StackClient from "./StackClient.js"
+import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly agents: Agents.Service
+  readonly client: StackClient.Service
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Stack extends Context.Tag("@getstack/effect/Stack")<Stack, Service>() {}
+
+/**
+ * Every service tag a Stack layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services = Stack | StackClient.StackClient | Agents.Agents
+
+/**
+ * Client options besides auth.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClientOptions = Omit<StackClient.Options, "auth">
+
+const servicesLayer: Layer.Layer<Stack | Agents.Agents, never, StackClient.StackClient> = Layer.effect(
+  Stack,
+  Effect.gen(function*() {
+    return { agents: yield* Agents.Agents, client: yield* StackClient.StackClient }
+  })
+).pipe(Layer.provideMerge(Agents.layer))
+
+/**
+ * Every service over a client with the given auth strategy.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAuth = (
+  auth: Auth.Auth,
+  options: ClientOptions = {}
+): Layer.Layer<Services, never, HttpClient.HttpClient> =>
+  servicesLayer.pipe(Layer.provideMerge(StackClient.layer({ ...options, auth })))
+
+/**
+ * Every service, authenticated with an operator API key.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: ClientOptions & { readonly apiKey: Redacted.Redacted<string> | string }
+): Layer.Layer<Services, never, HttpClient.HttpClient> => {
+  const { apiKey, ...rest } = options
+  return layerAuth(Auth.apiKey(apiKey), rest)
+}
+
+/**
+ * Every service, authenticated with a dashboard session JWT.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromSession = (
+  token: Redacted.Redacted<string> | string,
+  options: ClientOptions = {}
+): Layer.Layer<Services, never, HttpClient.HttpClient> => layerAuth(Auth.session(token), options)
+
+/**
+ * Every service, authenticated with OAuth: the access token is refreshed when
+ * it expires and after a 401.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromOAuth = (
+  oauth: Auth.OAuthOptions,
+  options: ClientOptions = {}
+): Layer.Layer<Services, never, HttpClient.HttpClient> => layerAuth(Auth.oauth(oauth), options)
+
+/**
+ * Where `layerConfig` looks for credentials.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConfigOptions extends ClientOptions {
+  /** An explicit API key; wins over everything else. */
+  readonly apiKey?: Config.Config<Redacted.Redacted<string>> | undefined
+  /** Defaults to `~/.stack/credentials.json`. */
+  readonly credentialsPath?: string | undefined
+}
+
+const homeDirectory = Config.string("HOME").pipe(Config.orElse(() => Config.string("USERPROFILE")), Config.option)
+
+/**
+ * Finds credentials with no arguments: the explicit `apiKey` option, then
+ * `~/.stack/credentials.json` (an API key, or OAuth tokens whose rotated
+ * refresh token is written back), then `STACK_API_KEY`. Fails with
+ * `CredentialsNotFoundError` naming each place searched.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolveAuth = (
+  options: Pick<ConfigOptions, "apiKey" | "credentialsPath"> = {}
+): Effect.Effect<
+  { readonly auth: Auth.Auth; readonly baseUrl: string | undefined },
+  CredentialsNotFoundError | CredentialsFileError,
+  FileSystem.FileSystem
+> =>
+  Effect.gen(function*() {
+    const searched: Array<string> = []
+    if (options.apiKey !== undefined) {
+      searched.push("the apiKey option")
+      const key = yield* Effect.option(options.apiKey)
+      if (Option.isSome(key)) return { auth: Auth.apiKey(key.value), baseUrl: undefined }
+    }
+    const home = yield* Effect.orElseSucceed(homeDirectory, Option.none)
+    const path = options.credentialsPath ??
+      Option.getOrUndefined(Option.map(home, (dir) => `${dir.replace(/\/+$/, "")}/.stack/credentials.json`))
+    if (path !== undefined) {
+      searched.push(path)
+      const file = yield* CredentialsFile.read(path)
+      if (Option.isSome(file)) {
+        const fs = yield* FileSystem.FileSystem
+        return { auth: CredentialsFile.toAuth(path, file.value, fs), baseUrl: file.value.base_url }
+      }
+    } else {
+      searched.push("~/.stack/credentials.json (no HOME)")
+    }
+    searched.push("the STACK_API_KEY environment variable")
+    const envKey = yield* Effect.orElseSucceed(Config.option(Config.redacted("STACK_API_KEY")), Option.none)
+    if (Option.isSome(envKey)) return { auth: Auth.apiKey(envKey.value), baseUrl: undefined }
+    return yield* Effect.fail(
+      new CredentialsNotFoundError({
+        message: `no STACK credentials found; searched: ${searched.join(", ")}`,
+        searched
+      })
+    )
+  })
+
+/**
+ * Every service, with credentials found by `resolveAuth`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: ConfigOptions = {}
+): Layer.Layer<
+  Services,
+  CredentialsNotFoundError | CredentialsFileError,
+  HttpClient.HttpClient | FileSystem.FileSystem
+> => {
+  const { apiKey, credentialsPath, ...rest } = options
+  return Layer.unwrapEffect(
+    Effect.map(
+      resolveAuth({ apiKey, credentialsPath }),
+      ({ auth, baseUrl }) => layerAuth(auth, { ...rest, baseUrl: rest.baseUrl ?? baseUrl })
+    )
+  )
+}

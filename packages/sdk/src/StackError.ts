@@ -1,0 +1,325 @@
+/**
+ * The SDK's errors: a tagged union, mapped from responses in ONE place
+ * (`fromStatus`).
+ *
+ * @since 0.1.0
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import { ErrorCode } from "./api/Errors.js"
+
+const httpFields = {
+  /** HTTP status of the response. */
+  status: Schema.Number,
+  /** STACK's machine code, e.g. `PASSPORT_REVOKED`. Branch on this, not on `message`. */
+  code: ErrorCode,
+  message: Schema.String,
+  details: Schema.optional(Schema.Unknown),
+  /** The `x-request-id` of the response, to quote when asking STACK for help. */
+  requestId: Schema.optional(Schema.String),
+  method: Schema.String,
+  url: Schema.String
+}
+
+/**
+ * 400: the request broke one of STACK's rules. `code` says which
+ * (`INVALID_REQUEST` with `details.fields`, `SCOPE_ESCALATION`, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequestError extends Schema.TaggedError<BadRequestError>()("BadRequestError", httpFields) {}
+
+/**
+ * 401: missing, invalid, expired or revoked credentials.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()(
+  "AuthenticationError",
+  httpFields
+) {}
+
+/**
+ * 402: the plan does not include this (`CONTROLS_REQUIRED`) or the wallet is
+ * empty (`INSUFFICIENT_CREDITS`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentRequiredError extends Schema.TaggedError<PaymentRequiredError>()(
+  "PaymentRequiredError",
+  httpFields
+) {}
+
+/**
+ * 403: authenticated, but not allowed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ForbiddenError extends Schema.TaggedError<ForbiddenError>()("ForbiddenError", httpFields) {}
+
+/**
+ * 404: no such resource for this caller (another operator's resources are
+ * invisible, so they are not found either).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", httpFields) {}
+
+/**
+ * 409: the request conflicts with the current state (a duplicate name, an
+ * idempotency key reused for another request).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConflictError extends Schema.TaggedError<ConflictError>()("ConflictError", httpFields) {}
+
+/**
+ * 422: well-formed, but not processable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnprocessableEntityError extends Schema.TaggedError<UnprocessableEntityError>()(
+  "UnprocessableEntityError",
+  httpFields
+) {}
+
+/**
+ * 429: slow down. `retryAfterMs` is what the server asked for, if it did.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLimitError", {
+  ...httpFields,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * 5xx: STACK failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InternalServerError extends Schema.TaggedError<InternalServerError>()(
+  "InternalServerError",
+  httpFields
+) {}
+
+/**
+ * Any status the endpoint does not declare.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusError>()(
+  "UnexpectedStatusError",
+  httpFields
+) {}
+
+/**
+ * The request never got an answer: DNS, refused connection, reset, …
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionError extends Schema.TaggedError<ConnectionError>()("ConnectionError", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  cause: Schema.optional(Schema.Unknown)
+}) {}
+
+/**
+ * An attempt ran past its timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutError", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  timeoutMs: Schema.Number
+}) {}
+
+/**
+ * A successful response whose body does not match the contract.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
+  message: Schema.String,
+  status: Schema.Number,
+  requestId: Schema.optional(Schema.String),
+  method: Schema.String,
+  url: Schema.String,
+  body: Schema.String
+}) {}
+
+/**
+ * No credentials were found; `searched` names each place looked at, in order.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CredentialsNotFoundError extends Schema.TaggedError<CredentialsNotFoundError>()(
+  "CredentialsNotFoundError",
+  { message: Schema.String, searched: Schema.Array(Schema.String) }
+) {}
+
+/**
+ * A credentials file exists but cannot be read or understood.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CredentialsFileError extends Schema.TaggedError<CredentialsFileError>()("CredentialsFileError", {
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
+/**
+ * An error STACK answered with an HTTP status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpStatusError =
+  | BadRequestError
+  | AuthenticationError
+  | PaymentRequiredError
+  | ForbiddenError
+  | NotFoundError
+  | ConflictError
+  | UnprocessableEntityError
+  | RateLimitError
+  | InternalServerError
+  | UnexpectedStatusError
+
+/**
+ * The errors any call can produce, whatever the endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransportError =
+  | AuthenticationError
+  | RateLimitError
+  | InternalServerError
+  | UnexpectedStatusError
+  | ConnectionError
+  | TimeoutError
+  | ResponseDecodeError
+
+/**
+ * Every error of the SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StackError =
+  | HttpStatusError
+  | ConnectionError
+  | TimeoutError
+  | ResponseDecodeError
+  | CredentialsNotFoundError
+  | CredentialsFileError
+
+/**
+ * The error a status maps to (type level): what `fromStatus` returns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorForStatus<S> = S extends 400 ? BadRequestError
+  : S extends 401 ? AuthenticationError
+  : S extends 402 ? PaymentRequiredError
+  : S extends 403 ? ForbiddenError
+  : S extends 404 ? NotFoundError
+  : S extends 409 ? ConflictError
+  : S extends 422 ? UnprocessableEntityError
+  : S extends 429 ? RateLimitError
+  : S extends 500 | 502 | 503 | 504 ? InternalServerError
+  : UnexpectedStatusError
+
+/**
+ * The fields of an error STACK answered with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpErrorFields = {
+  readonly status: number
+  readonly code: ErrorCode
+  readonly message: string
+  readonly details?: unknown
+  readonly requestId?: string | undefined
+  readonly method: string
+  readonly url: string
+}
+
+/**
+ * Maps a status to its error. This is the one place statuses become errors.
+ * `declared` lists the statuses the endpoint declares besides the ones every
+ * endpoint can answer with (401, 429, 5xx); any other status becomes an
+ * `UnexpectedStatusError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStatus = (
+  fields: HttpErrorFields,
+  options: { readonly declared: ReadonlySet<number>; readonly retryAfterMs?: number | undefined }
+): HttpStatusError => {
+  const status = fields.status
+  if (status === 401) return new AuthenticationError(fields)
+  if (status === 429) return new RateLimitError({ ...fields, retryAfterMs: options.retryAfterMs })
+  if (status >= 500 && status <= 599) return new InternalServerError(fields)
+  if (!options.declared.has(status)) return new UnexpectedStatusError(fields)
+  switch (status) {
+    case 400:
+      return new BadRequestError(fields)
+    case 402:
+      return new PaymentRequiredError(fields)
+    case 403:
+      return new ForbiddenError(fields)
+    case 404:
+      return new NotFoundError(fields)
+    case 409:
+      return new ConflictError(fields)
+    case 422:
+      return new UnprocessableEntityError(fields)
+    default:
+      return new UnexpectedStatusError(fields)
+  }
+}
+
+const httpStatusTags: ReadonlySet<string> = new Set([
+  "BadRequestError",
+  "AuthenticationError",
+  "PaymentRequiredError",
+  "ForbiddenError",
+  "NotFoundError",
+  "ConflictError",
+  "UnprocessableEntityError",
+  "RateLimitError",
+  "InternalServerError",
+  "UnexpectedStatusError"
+])
+
+/**
+ * Whether a value is an error STACK answered with an HTTP status.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isHttpStatusError = (u: unknown): u is HttpStatusError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && httpStatusTags.has(u._tag)

@@ -1,0 +1,322 @@
+/**
+ * The agents group of the wire contract: `/v1/agents`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as Schema from "effect/Schema"
+import { BoundedString, Limit, OneOf, Page, Timestamp } from "./Common.js"
+import * as Errors from "./Errors.js"
+
+/**
+ * An agent id: `agt_` followed by random characters.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentId = Schema.String.pipe(Schema.brand("AgentId"))
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type AgentId = typeof AgentId.Type
+
+/**
+ * An agent name as STACK validates it: lowercase letters, digits and hyphens,
+ * starting and ending with a letter or digit, at most 64 characters.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentName = Schema.String.pipe(
+  Schema.maxLength(64, { message: () => "must be at most 64 characters" }),
+  Schema.pattern(/^[a-z0-9][a-z0-9-]*[a-z0-9]$/, {
+    message: () =>
+      "must be 2 to 64 lowercase letters, digits or hyphens, starting and ending with a letter or digit"
+  })
+)
+
+/**
+ * `enforced` agents check in at every checkpoint interval and may use only the
+ * services they declared; `logged` agents declare intent; `standard` agents do
+ * neither.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountabilityMode = OneOf("enforced", "logged", "standard")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type AccountabilityMode = typeof AccountabilityMode.Type
+
+/**
+ * What STACK does when a security event of that severity fires.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventReaction = OneOf("notify", "block")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type EventReaction = typeof EventReaction.Type
+
+/**
+ * How the agent reaches third-party credentials.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CredentialAccess = OneOf("direct", "proxy_preferred", "proxy_only")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type CredentialAccess = typeof CredentialAccess.Type
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentStatus = OneOf("active", "suspended")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type AgentStatus = typeof AgentStatus.Type
+
+/**
+ * The defaults STACK applies to fields a registration leaves out (from STACK's
+ * agents API page; its newer MCP tools describe other defaults).
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const AgentDefaults = {
+  accountability_mode: "enforced",
+  on_warning: "notify",
+  on_critical: "block",
+  credential_access: "direct"
+} as const satisfies {
+  readonly accountability_mode: AccountabilityMode
+  readonly on_warning: EventReaction
+  readonly on_critical: EventReaction
+  readonly credential_access: CredentialAccess
+}
+
+/**
+ * An agent as STACK returns it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Agent extends Schema.Class<Agent>("Agent")({
+  id: AgentId,
+  operator_id: Schema.String,
+  name: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  accountability_mode: AccountabilityMode,
+  on_warning: EventReaction,
+  on_critical: EventReaction,
+  credential_access: CredentialAccess,
+  icon_url: Schema.NullOr(Schema.String),
+  status: AgentStatus,
+  passport_blocked: Schema.Boolean,
+  created_at: Timestamp,
+  updated_at: Timestamp
+}) {}
+
+const Description = BoundedString(256)
+const IconUrl = BoundedString(100_000)
+
+/**
+ * The options of a registration, besides the name.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RegisterAgentOptions = Schema.Struct({
+  description: Schema.optional(Description),
+  accountability_mode: Schema.optional(AccountabilityMode),
+  on_warning: Schema.optional(EventReaction),
+  on_critical: Schema.optional(EventReaction),
+  credential_access: Schema.optional(CredentialAccess),
+  icon_url: Schema.optional(Schema.NullOr(IconUrl))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type RegisterAgentOptions = typeof RegisterAgentOptions.Type
+
+/**
+ * Body of `POST /v1/agents/register`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RegisterAgentRequest = Schema.Struct({
+  name: AgentName,
+  ...RegisterAgentOptions.fields
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type RegisterAgentRequest = typeof RegisterAgentRequest.Type
+
+/**
+ * Body of `PATCH /v1/agents/{id}`: the fields to change. `null` clears a
+ * nullable field.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UpdateAgentRequest = Schema.Struct({
+  name: Schema.optional(AgentName),
+  description: Schema.optional(Schema.NullOr(Description)),
+  accountability_mode: Schema.optional(AccountabilityMode),
+  on_warning: Schema.optional(EventReaction),
+  on_critical: Schema.optional(EventReaction),
+  credential_access: Schema.optional(CredentialAccess),
+  icon_url: Schema.optional(Schema.NullOr(IconUrl)),
+  status: Schema.optional(AgentStatus)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type UpdateAgentRequest = typeof UpdateAgentRequest.Type
+
+/**
+ * Query of `GET /v1/agents`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ListAgentsQuery = Schema.Struct({
+  page: Schema.optional(Page),
+  limit: Schema.optional(Limit(100))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type ListAgentsQuery = typeof ListAgentsQuery.Type
+
+/**
+ * Default and largest page size of `GET /v1/agents`.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const AgentPageSize = { default: 50, max: 100 } as const
+
+/**
+ * One page of agents, newest first.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class AgentPage extends Schema.Class<AgentPage>("AgentPage")({
+  agents: Schema.Array(Agent),
+  page: Schema.Number,
+  limit: Schema.Number,
+  total: Schema.Number,
+  has_more: Schema.Boolean
+}) {}
+
+/**
+ * Answer of `DELETE /v1/agents/{id}`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class DeletedAgent extends Schema.Class<DeletedAgent>("DeletedAgent")({
+  id: AgentId,
+  deleted: Schema.Literal(true)
+}) {}
+
+/**
+ * Answer of `POST /v1/agents/{id}/unblock`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class UnblockedAgent extends Schema.Class<UnblockedAgent>("UnblockedAgent")({
+  agent: Agent,
+  was_blocked: Schema.Boolean
+}) {}
+
+const AgentPath = Schema.Struct({ id: Schema.String })
+
+/**
+ * The agents endpoints, by name.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const AgentsEndpoints = {
+  register: HttpApiEndpoint.post("register", "/v1/agents/register")
+    .setPayload(RegisterAgentRequest)
+    .addSuccess(Agent, { status: 201 })
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.Conflict),
+  list: HttpApiEndpoint.get("list", "/v1/agents")
+    .setUrlParams(ListAgentsQuery)
+    .addSuccess(AgentPage)
+    .addError(Errors.BadRequest),
+  get: HttpApiEndpoint.get("get", "/v1/agents/:id")
+    .setPath(AgentPath)
+    .addSuccess(Agent)
+    .addError(Errors.NotFound),
+  update: HttpApiEndpoint.patch("update", "/v1/agents/:id")
+    .setPath(AgentPath)
+    .setPayload(UpdateAgentRequest)
+    .addSuccess(Agent)
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  delete: HttpApiEndpoint.del("delete", "/v1/agents/:id")
+    .setPath(AgentPath)
+    .addSuccess(DeletedAgent)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  unblock: HttpApiEndpoint.post("unblock", "/v1/agents/:id/unblock")
+    .setPath(AgentPath)
+    .addSuccess(UnblockedAgent)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict)
+}
+
+/**
+ * The agents group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class AgentsGroup extends HttpApiGroup.make("agents")
+  .add(AgentsEndpoints.register)
+  .add(AgentsEndpoints.list)
+  .add(AgentsEndpoints.get)
+  .add(AgentsEndpoints.update)
+  .add(AgentsEndpoints.delete)
+  .add(AgentsEndpoints.unblock)
+{}

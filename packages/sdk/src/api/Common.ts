@@ -1,0 +1,60 @@
+/**
+ * Building blocks shared by every group of the wire contract.
+ *
+ * Convention: request schemas (path, query and body) are JSON-native — what a
+ * caller writes is what goes on the wire — so the SDK sends typed values as
+ * they are and the server alone enforces STACK's rules (patterns, lengths,
+ * ranges). Success schemas are decoded by the SDK and tolerate unknown fields.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * Timestamps of REST resources: ISO-8601 UTC on the wire.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Timestamp = Schema.DateTimeUtc
+
+/**
+ * A page number for page/limit pagination, 1-indexed.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Page = Schema.NumberFromString.pipe(
+  Schema.int(),
+  Schema.greaterThanOrEqualTo(1, { message: () => "must be an integer of at least 1" })
+)
+
+/**
+ * A page size between 1 and `max`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Limit = (max: number) =>
+  Schema.NumberFromString.pipe(
+    Schema.int(),
+    Schema.between(1, max, { message: () => `must be an integer between 1 and ${max}` })
+  )
+
+/**
+ * A string of at most `max` characters.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BoundedString = (max: number) =>
+  Schema.String.pipe(Schema.maxLength(max, { message: () => `must be at most ${max} characters` }))
+
+/**
+ * A value from a fixed set, with a message naming the set.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OneOf = <const L extends readonly [string, ...Array<string>]>(...literals: L) =>
+  Schema.Literal(...literals).annotations({ message: () => `must be one of ${literals.join(", ")}` })

@@ -1,0 +1,164 @@
+/**
+ * STACK's error body, its codes, and the per-status error schemas that every
+ * endpoint of the contract declares.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Schema from "effect/Schema"
+
+/**
+ * Every error code STACK documents. A response may carry a code that is not
+ * listed here; `ErrorCode` keeps it as a plain string.
+ *
+ * @since 0.1.0
+ * @category codes
+ */
+export const KnownErrorCodes = [
+  "UNAUTHORIZED",
+  "INVALID_API_KEY",
+  "PASSPORT_EXPIRED",
+  "PASSPORT_REVOKED",
+  "FORBIDDEN",
+  "PASSPORT_BLOCKED",
+  "TIER_LIMIT_EXCEEDED",
+  "TRUST_LEVEL_INSUFFICIENT",
+  "UNAUTHORIZED_SKILL_ACCESS",
+  "IDENTITY_REQUIREMENTS_NOT_MET",
+  "DELEGATION_DEPTH_EXCEEDED",
+  "SCOPE_ESCALATION",
+  "ACCOUNTABILITY_REQUIRED",
+  "DELEGATION_ACCOUNTABILITY_VIOLATION",
+  "SCHEMA_VALIDATION_FAILED",
+  "INVALID_REQUEST",
+  "INSUFFICIENT_CREDITS",
+  "CONTROLS_REQUIRED",
+  "NOT_FOUND",
+  "SKILL_NOT_FOUND",
+  "INVOCATION_NOT_FOUND",
+  "CHECKPOINT_NOT_AVAILABLE",
+  "CONFLICT",
+  "IDEMPOTENCY_KEY_REUSED",
+  "IDEMPOTENCY_KEY_IN_USE",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "METHOD_NOT_ALLOWED",
+  "RATE_LIMITED",
+  "INTERNAL_ERROR"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category codes
+ */
+export type KnownErrorCode = (typeof KnownErrorCodes)[number]
+
+/**
+ * A STACK error code: one of the documented codes, or any other string the
+ * server sends.
+ *
+ * @since 0.1.0
+ * @category codes
+ */
+export type ErrorCode = KnownErrorCode | (string & {})
+
+/**
+ * @since 0.1.0
+ * @category codes
+ */
+export const ErrorCode: Schema.Schema<ErrorCode, string> = Schema.String as Schema.Schema<ErrorCode, string>
+
+/**
+ * The inner object of STACK's error body.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ErrorDetail = Schema.Struct({
+  message: Schema.String,
+  code: ErrorCode,
+  details: Schema.optional(Schema.Unknown)
+})
+
+/**
+ * STACK's error body: `{"error": {"message", "code", "details"}}`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ErrorBody = Schema.Struct({ error: ErrorDetail })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type ErrorBody = typeof ErrorBody.Type
+
+/**
+ * Marks, in the type of an endpoint's error schema, the HTTP status the error
+ * body is sent with. It exists only in types; the SDK reads it to name the
+ * errors each method can produce.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export declare const ErrorStatus: unique symbol
+
+/**
+ * An error body sent with status `S`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export interface StatusErrorBody<S extends number> extends ErrorBody {
+  readonly [ErrorStatus]?: S
+}
+
+const withStatus = <S extends number>(status: S): Schema.Schema<StatusErrorBody<S>, typeof ErrorBody.Encoded> =>
+  ErrorBody.annotations(
+    HttpApiSchema.annotations({ status, identifier: `StackError${status}`, title: `STACK error (${status})` })
+  ) as Schema.Schema<StatusErrorBody<S>, typeof ErrorBody.Encoded>
+
+/**
+ * The error bodies an endpoint can declare, by status.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BadRequest = withStatus(400)
+/** @since 0.1.0 */
+export const Unauthorized = withStatus(401)
+/** @since 0.1.0 */
+export const PaymentRequired = withStatus(402)
+/** @since 0.1.0 */
+export const Forbidden = withStatus(403)
+/** @since 0.1.0 */
+export const NotFound = withStatus(404)
+/** @since 0.1.0 */
+export const Conflict = withStatus(409)
+/** @since 0.1.0 */
+export const PayloadTooLarge = withStatus(413)
+/** @since 0.1.0 */
+export const UnprocessableEntity = withStatus(422)
+/** @since 0.1.0 */
+export const TooManyRequests = withStatus(429)
+/** @since 0.1.0 */
+export const InternalServerError = withStatus(500)
+
+/**
+ * The `details` STACK sends with `INVALID_REQUEST`: one entry per bad field,
+ * keyed by its dotted path (`intent.summary`, `scopes.0`), or `body` for the
+ * body as a whole.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InvalidRequestDetails = Schema.Struct({
+  fields: Schema.Record({ key: Schema.String, value: Schema.String })
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type InvalidRequestDetails = typeof InvalidRequestDetails.Type

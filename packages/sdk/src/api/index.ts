@@ -1,0 +1,11 @@
+/**
+ * The wire contract.
+ *
+ * @since 0.1.0
+ */
+export * as Agents from "./Agents.js"
+export * as Audit from "./Audit.js"
+export * as Common from "./Common.js"
+export * as Errors from "./Errors.js"
+export * as OAuth from "./OAuth.js"
+export * from "./StackApi.js"

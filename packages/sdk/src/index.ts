@@ -1,0 +1,12 @@
+/**
+ * @getstack/effect — the Effect SDK for STACK (getstack.run).
+ *
+ * @since 0.1.0
+ */
+export * as Agents from "./Agents.js"
+export * as Api from "./api/index.js"
+export * as Auth from "./Auth.js"
+export * as Retry from "./Retry.js"
+export * as Stack from "./Stack.js"
+export * as StackClient from "./StackClient.js"
+export * as StackError from "./StackError.js"
