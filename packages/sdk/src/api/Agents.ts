@@ -15,7 +15,7 @@ import * as Errors from "./Errors.js"
  * @since 0.1.0
  * @category schemas
  */
-export const AgentId = Schema.String.pipe(Schema.brand("AgentId"))
+export const AgentId = Schema.String.annotations({ identifier: "AgentId", description: "agt_ followed by random characters" })
 
 /**
  * @since 0.1.0

@@ -1,0 +1,162 @@
+/**
+ * The STACK emulator: a local STACK over SQLite that speaks the same wire
+ * contract as the hosted one. Use it in-process (no port) or as a server.
+ *
+ * @since 0.1.0
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpAppModule from "@effect/platform/HttpApp"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { AuditEntry } from "@getstack/effect/api/Audit"
+import * as Stack from "@getstack/effect/Stack"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Database from "./Database.js"
+import * as AuditLog from "./domain/AuditLog.js"
+import * as Operators from "./domain/Operators.js"
+import * as App from "./http/App.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** SQLite database file; in memory when left out. */
+  readonly filename?: string | undefined
+  /** The default operator's API key (`sk_live_…` or `sk_test_…`); generated when left out. */
+  readonly apiKey?: Redacted.Redacted<string> | string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The default operator's API key. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** The default operator's id. */
+  readonly operatorId: string
+  /** The web app, for an `HttpServer`. */
+  readonly app: HttpApp.Default
+  /** The app as a fetch-style handler: no port, no socket. */
+  readonly handler: (request: Request) => Promise<Response>
+  /** Creates another operator, with its own API key. */
+  readonly createOperator: (options?: { readonly name?: string | undefined }) => Effect.Effect<Operators.OperatorWithKey>
+  /** An operator's audit chain, oldest first. */
+  readonly auditChain: (operatorId: string) => Effect.Effect<ReadonlyArray<AuditEntry>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Emulator extends Context.Tag("@getstack/emulator/Emulator")<Emulator, Service>() {}
+
+/**
+ * The emulator could not start: its database could not be opened or migrated,
+ * or an option is invalid.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+const make = (options: Options) =>
+  Effect.gen(function*() {
+    const apiKey = options.apiKey === undefined ? undefined : Redacted.isRedacted(options.apiKey)
+      ? Redacted.value(options.apiKey)
+      : options.apiKey
+    if (apiKey !== undefined && !Operators.KEY_PATTERN.test(apiKey)) {
+      return yield* new EmulatorStartError({ message: "the API key must look like sk_live_… or sk_test_…" })
+    }
+    const context = yield* Effect.context<SqlClient.SqlClient>()
+    const withDatabase = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+      Effect.orDie(Effect.provide(effect, context))
+    const defaultOperator = yield* withDatabase(Operators.ensureDefault(apiKey))
+    const app = yield* App.make
+    const runtime = yield* Effect.runtime<SqlClient.SqlClient>()
+    const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
+    return Emulator.of({
+      apiKey: defaultOperator.apiKey,
+      operatorId: defaultOperator.operator.id,
+      app: Effect.provide(app, context),
+      handler: (request) => handler(request),
+      createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
+      auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId))
+    })
+  })
+
+/**
+ * The emulator, with its database.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Emulator, EmulatorStartError> =>
+  Layer.scoped(Emulator, make(options)).pipe(
+    Layer.provide(Database.layer(options.filename ?? ":memory:")),
+    Layer.mapError((cause) =>
+      cause instanceof EmulatorStartError
+        ? cause
+        : new EmulatorStartError({ message: `could not open the database: ${String(cause)}`, cause })
+    )
+  )
+
+/**
+ * An `HttpClient` whose every request is answered by the emulator in this
+ * process, whatever its host: no port, no socket.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Emulator> = FetchHttpClient.layer.pipe(
+  Layer.provide(Layer.effect(
+    FetchHttpClient.Fetch,
+    Effect.map(Emulator, (emulator) => (input: string | URL | Request, init?: RequestInit) =>
+      emulator.handler(new Request(input, init)))
+  ))
+)
+
+/**
+ * The emulator and an in-process `HttpClient` to it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | HttpClient.HttpClient, EmulatorStartError> =>
+  layerHttpClient.pipe(Layer.provideMerge(layer(options)))
+
+/**
+ * Every SDK service, authenticated as the default operator, over an
+ * in-process emulator: the one-line setup for tests and examples.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStack = (
+  options: Options & Stack.ClientOptions = {}
+): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
+  const { filename, apiKey, ...clientOptions } = options
+  return Layer.unwrapEffect(
+    Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey })))
+}
+
+/**
+ * Serves the emulator on the `HttpServer` in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServe: Layer.Layer<never, never, Emulator | HttpServer.HttpServer> = Layer.unwrapEffect(
+  Effect.map(Emulator, (emulator) => HttpServer.serve(emulator.app))
+)

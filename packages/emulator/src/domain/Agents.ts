@@ -1,0 +1,169 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import {
+  Agent,
+  AgentDefaults,
+  AgentPage,
+  AgentPageSize,
+  DeletedAgent,
+  type ListAgentsQuery,
+  type RegisterAgentRequest,
+  UnblockedAgent,
+  type UpdateAgentRequest
+} from "@getstack/effect/api/Agents"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as AuditLog from "./AuditLog.js"
+import { notFound, refuse } from "./Failure.js"
+import { newId } from "./Ids.js"
+
+/** Who acts, and under which request: every domain action takes one. */
+export interface Actor {
+  readonly operatorId: string
+  readonly requestId: string
+  readonly payloadHash: string | null
+  readonly startedAt: number
+}
+
+interface AgentRow {
+  readonly id: string
+  readonly operator_id: string
+  readonly name: string
+  readonly description: string | null
+  readonly accountability_mode: Agent["accountability_mode"]
+  readonly on_warning: Agent["on_warning"]
+  readonly on_critical: Agent["on_critical"]
+  readonly credential_access: Agent["credential_access"]
+  readonly icon_url: string | null
+  readonly status: Agent["status"]
+  readonly passport_blocked: number
+  readonly created_at: number
+  readonly updated_at: number
+}
+
+const toAgent = (row: AgentRow): Agent =>
+  new Agent({
+    ...row,
+    passport_blocked: row.passport_blocked === 1,
+    created_at: DateTime.unsafeMake(row.created_at),
+    updated_at: DateTime.unsafeMake(row.updated_at)
+  })
+
+const duplicateName = (name: string) =>
+  refuse("CONFLICT", `an agent named ${name} already exists`, { field: "name" })
+
+/** Runs an action in one transaction, so its audit entry exists exactly when its effects do. */
+export const transact = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(effect))
+
+/** Writes the audit entry of a successful agent action, in the caller's transaction. */
+const audit = (actor: Actor, action: string, agentId: string) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    yield* AuditLog.append({
+      operator_id: actor.operatorId,
+      trace_id: actor.requestId,
+      agent_id: agentId,
+      layer: "system",
+      action,
+      outcome: "success",
+      duration_ms: Math.max(0, now - actor.startedAt),
+      payload_hash: actor.payloadHash
+    })
+  })
+
+const findRow = (actor: Actor, id: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [row] = yield* sql<AgentRow>`SELECT * FROM agents WHERE id = ${id} AND operator_id = ${actor.operatorId}`
+    return row === undefined ? yield* notFound("agent", id) : row
+  })
+
+const nameTaken = (actor: Actor, name: string, exceptId: string | null) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql`
+      SELECT 1 FROM agents WHERE operator_id = ${actor.operatorId} AND name = ${name} AND id IS NOT ${exceptId}`
+    return rows.length > 0
+  })
+
+/** Registers an agent; a name the operator already uses is a conflict. */
+export const register = (actor: Actor, request: RegisterAgentRequest) =>
+  transact(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    if (yield* nameTaken(actor, request.name, null)) return yield* duplicateName(request.name)
+    const now = yield* Clock.currentTimeMillis
+    const row: AgentRow = {
+      id: newId("agt"),
+      operator_id: actor.operatorId,
+      name: request.name,
+      description: request.description ?? null,
+      accountability_mode: request.accountability_mode ?? AgentDefaults.accountability_mode,
+      on_warning: request.on_warning ?? AgentDefaults.on_warning,
+      on_critical: request.on_critical ?? AgentDefaults.on_critical,
+      credential_access: request.credential_access ?? AgentDefaults.credential_access,
+      icon_url: request.icon_url ?? null,
+      status: "active",
+      passport_blocked: 0,
+      created_at: now,
+      updated_at: now
+    }
+    yield* sql`INSERT INTO agents ${sql.insert({ ...row })}`
+    yield* audit(actor, "agent.register", row.id)
+    return toAgent(row)
+  }))
+
+/** One page of the operator's agents, newest first. */
+export const list = (actor: Actor, query: ListAgentsQuery) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const page = query.page ?? 1
+    const limit = query.limit ?? AgentPageSize.default
+    const rows = yield* sql<AgentRow>`
+      SELECT * FROM agents WHERE operator_id = ${actor.operatorId}
+      ORDER BY created_at DESC, rowid DESC LIMIT ${limit} OFFSET ${(page - 1) * limit}`
+    const [count] = yield* sql<{ total: number }>`SELECT COUNT(*) AS total FROM agents WHERE operator_id = ${actor.operatorId}`
+    const total = count?.total ?? 0
+    return new AgentPage({ agents: rows.map(toAgent), page, limit, total, has_more: page * limit < total })
+  })
+
+/** One agent of the operator. */
+export const get = (actor: Actor, id: string) => Effect.map(findRow(actor, id), toAgent)
+
+/** Changes the given fields. */
+export const update = (actor: Actor, id: string, changes: UpdateAgentRequest) =>
+  transact(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const current = yield* findRow(actor, id)
+    if (changes.name !== undefined && (yield* nameTaken(actor, changes.name, id))) {
+      return yield* duplicateName(changes.name)
+    }
+    const now = yield* Clock.currentTimeMillis
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined))
+    const next: AgentRow = { ...current, ...defined, updated_at: Math.max(now, current.updated_at) }
+    yield* sql`UPDATE agents SET ${sql.update({ ...next }, ["id", "operator_id", "created_at"])} WHERE id = ${id}`
+    yield* audit(actor, changes.status !== undefined && changes.status !== current.status ? `agent.${changes.status === "suspended" ? "suspend" : "activate"}` : "agent.update", id)
+    return toAgent(next)
+  }))
+
+/** Deletes an agent. */
+export const remove = (actor: Actor, id: string) =>
+  transact(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* findRow(actor, id)
+    yield* sql`DELETE FROM agents WHERE id = ${id}`
+    yield* audit(actor, "agent.delete", id)
+    return new DeletedAgent({ id, deleted: true })
+  }))
+
+/** Clears `passport_blocked`; says whether the agent was blocked. */
+export const unblock = (actor: Actor, id: string) =>
+  transact(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const current = yield* findRow(actor, id)
+    const now = yield* Clock.currentTimeMillis
+    const next: AgentRow = { ...current, passport_blocked: 0, updated_at: Math.max(now, current.updated_at) }
+    yield* sql`UPDATE agents SET passport_blocked = 0, updated_at = ${next.updated_at} WHERE id = ${id}`
+    yield* audit(actor, "agent.unblock", id)
+    return new UnblockedAgent({ agent: toAgent(next), was_blocked: current.passport_blocked === 1 })
+  }))

@@ -1,0 +1,21 @@
+import { randomBytes } from "node:crypto"
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/** `length` random base62 characters from the system's CSPRNG. */
+export const randomToken = (length: number): string => {
+  const out: Array<string> = []
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      // 62 * 4 = 248: rejecting bytes >= 248 keeps every character equally likely
+      if (byte < 248 && out.length < length) out.push(ALPHABET[byte % 62]!)
+    }
+  }
+  return out.join("")
+}
+
+/** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
+export const newId = (prefix: "agt" | "aud" | "req" | "op"): string => `${prefix}_${randomToken(24)}`
+
+/** A new API key. STACK's keys are `sk_live_…`; the emulator mints `sk_test_…` by default. */
+export const newApiKey = (mode: "live" | "test" = "test"): string => `sk_${mode}_${randomToken(40)}`

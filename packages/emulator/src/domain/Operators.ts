@@ -1,0 +1,105 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import { sha256Hex } from "@getstack/effect/api/Audit"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { refuse } from "./Failure.js"
+import { newApiKey, newId } from "./Ids.js"
+
+/** The caller a request is made for. */
+export interface Operator {
+  readonly id: string
+  readonly name: string
+}
+
+/** An operator together with a key that authenticates as it. */
+export interface OperatorWithKey {
+  readonly operator: Operator
+  readonly apiKey: Redacted.Redacted<string>
+}
+
+export const KEY_PATTERN = /^sk_(live|test)_[A-Za-z0-9_]{8,200}$/
+
+/** Creates an operator with an API key (`apiKey` when given, else a new `sk_test_…`). */
+export const create = (options: { readonly name?: string | undefined; readonly apiKey?: string | undefined } = {}) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const key = options.apiKey ?? newApiKey()
+    if (!KEY_PATTERN.test(key)) {
+      return yield* Effect.dieMessage("an API key must look like sk_live_… or sk_test_… (8 or more characters after it)")
+    }
+    const now = yield* Clock.currentTimeMillis
+    const operator: Operator = { id: newId("op"), name: options.name ?? "operator" }
+    yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql`INSERT INTO operators ${sql.insert({ id: operator.id, name: operator.name, created_at: now })}`
+      yield* addKey(operator.id, key)
+    }))
+    return { operator, apiKey: Redacted.make(key) } satisfies OperatorWithKey
+  })
+
+/** Adds an API key to an operator. */
+export const addKey = (operatorId: string, key: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    yield* sql`INSERT INTO api_keys ${sql.insert({
+      key_hash: yield* sha256Hex(key),
+      operator_id: operatorId,
+      key_prefix: key.slice(0, 12),
+      created_at: now
+    })}`
+  })
+
+/** The operator a key belongs to, if any. */
+export const findByKey = (key: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [row] = yield* sql<Operator>`
+      SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
+      WHERE k.key_hash = ${yield* sha256Hex(key)} AND k.revoked_at IS NULL`
+    return Option.fromNullable(row)
+  })
+
+/**
+ * The operator a bearer token authenticates, or STACK's refusal:
+ * `UNAUTHORIZED` without a token, `INVALID_API_KEY` for an unknown one.
+ */
+export const authenticate = (authorization: string | undefined) =>
+  Effect.gen(function*() {
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (match === null) {
+      return yield* refuse("UNAUTHORIZED", "missing credentials: send Authorization: Bearer <API key>")
+    }
+    const token = match[1]!
+    if (!token.startsWith("sk_")) {
+      return yield* refuse("INVALID_API_KEY", "the bearer token is not an API key this server knows")
+    }
+    const operator = yield* findByKey(token)
+    if (Option.isNone(operator)) return yield* refuse("INVALID_API_KEY", "the API key is not valid")
+    return operator.value
+  })
+
+/**
+ * The default operator: the one `apiKey` belongs to, else the one remembered in
+ * the database (with a new key, as keys are stored hashed), else a new one.
+ */
+export const ensureDefault = (apiKey: string | undefined) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    if (apiKey !== undefined) {
+      const existing = yield* findByKey(apiKey)
+      if (Option.isSome(existing)) return { operator: existing.value, apiKey: Redacted.make(apiKey) }
+    }
+    const [remembered] = yield* sql<Operator>`
+      SELECT o.id AS id, o.name AS name FROM settings s JOIN operators o ON o.id = s.value
+      WHERE s.key = 'default_operator'`
+    if (remembered !== undefined) {
+      const key = apiKey ?? newApiKey()
+      yield* addKey(remembered.id, key)
+      return { operator: remembered, apiKey: Redacted.make(key) }
+    }
+    const created = yield* create({ name: "default", apiKey })
+    yield* sql`INSERT INTO settings ${sql.insert({ key: "default_operator", value: created.operator.id })}`
+    return created
+  })

@@ -1,0 +1,42 @@
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { openApiDocument } from "@getstack/effect/api/StackApi"
+import * as Effect from "effect/Effect"
+import { StackFailure } from "../domain/Failure.js"
+import { newId } from "../domain/Ids.js"
+import * as AgentsHandlers from "../handlers/Agents.js"
+import { failureResponse, RequestId } from "./Router.js"
+
+const openApiRoute = HttpRouter.makeRoute(
+  "GET",
+  "/openapi.json",
+  Effect.sync(() => HttpServerResponse.unsafeJson(openApiDocument()))
+)
+
+/**
+ * The emulator's web app: every route of the contract, STACK's error body for
+ * unknown routes and for failures of its own, and an `x-request-id` on every
+ * response.
+ */
+export const make = Effect.gen(function*() {
+  const router = HttpRouter.fromIterable([...AgentsHandlers.routes, openApiRoute])
+  const app = yield* HttpRouter.toHttpApp(router)
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = newId("req")
+    const response = yield* app.pipe(
+      Effect.provideService(RequestId, requestId),
+      Effect.catchTag("RouteNotFound", () =>
+        Effect.succeed(failureResponse(
+          new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}` })
+        ))),
+      Effect.catchAllCause((cause) =>
+        Effect.logError("the emulator failed to answer a request", cause).pipe(
+          Effect.as(failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })))
+        )
+      )
+    )
+    return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+  })
+})

@@ -1,0 +1,211 @@
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import { sha256Hex } from "@getstack/effect/api/Audit"
+import type { ErrorBody } from "@getstack/effect/api/Errors"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { Actor } from "../domain/Agents.js"
+import { shouldRetryOf, StackFailure, statusOf } from "../domain/Failure.js"
+import * as Idempotency from "../domain/Idempotency.js"
+import * as Operators from "../domain/Operators.js"
+
+/** Largest request body accepted: 1 MB. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** The id of the request being served (sent back as `x-request-id`). */
+export class RequestId extends Context.Tag("@getstack/emulator/RequestId")<RequestId, string>() {}
+
+type Endpoint = HttpApiEndpoint.HttpApiEndpoint.Any
+type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
+
+/** What a handler receives: the decoded request and who makes it. */
+export type HandlerInput<E extends Endpoint> = {
+  readonly path: HttpApiEndpoint.HttpApiEndpoint.PathParsed<E>
+  readonly urlParams: HttpApiEndpoint.HttpApiEndpoint.UrlParams<E>
+  readonly payload: HttpApiEndpoint.HttpApiEndpoint.Payload<E>
+  readonly actor: Actor
+}
+
+/** A handler: thin glue from a decoded request to the domain. */
+export type Handler<E extends Endpoint, R> = (
+  input: HandlerInput<E>
+) => Effect.Effect<HttpApiEndpoint.HttpApiEndpoint.Success<E>, StackFailure | SqlError.SqlError, R>
+
+/** A finished answer: what is sent, and what an idempotent replay sends again. */
+interface Answer {
+  readonly status: number
+  readonly body: string
+  readonly shouldRetry: boolean | undefined
+}
+
+/** STACK's error body for a refusal. */
+const failureAnswer = (failure: StackFailure): Answer => {
+  const body: ErrorBody = {
+    error: {
+      code: failure.code,
+      message: failure.message,
+      ...(failure.details === undefined ? {} : { details: failure.details })
+    }
+  }
+  return { status: statusOf(failure), body: JSON.stringify(body), shouldRetry: shouldRetryOf(failure) }
+}
+
+const respond = (answer: Answer): HttpServerResponse.HttpServerResponse => {
+  const response = HttpServerResponse.text(answer.body, { status: answer.status, contentType: "application/json" })
+  return answer.shouldRetry === undefined
+    ? response
+    : HttpServerResponse.setHeader(response, "x-should-retry", String(answer.shouldRetry))
+}
+
+/** STACK's error body as a response. */
+export const failureResponse = (failure: StackFailure): HttpServerResponse.HttpServerResponse =>
+  respond(failureAnswer(failure))
+
+/** `INVALID_REQUEST`, naming each bad field. */
+const invalid = (prefix: ReadonlyArray<string>, error: ParseResult.ParseError): StackFailure => {
+  const fields: Record<string, string> = {}
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const key = [...prefix, ...issue.path.map(String)].join(".") || "body"
+    fields[key] = fields[key] === undefined ? issue.message : `${fields[key]}; ${issue.message}`
+  }
+  const names = Object.keys(fields).join(", ")
+  return new StackFailure({ code: "INVALID_REQUEST", message: `invalid request: ${names}`, details: { fields } })
+}
+
+const decodeWith = <A>(schema: Schema.Schema<A, unknown, never>, input: unknown, prefix: ReadonlyArray<string>) =>
+  Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(
+    Effect.mapError((error) => invalid(prefix, error))
+  )
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Reads a JSON body, refusing oversized, non-JSON and malformed ones. */
+const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    const tooLarge = new StackFailure({
+      code: "PAYLOAD_TOO_LARGE",
+      message: `the request body is larger than ${MAX_BODY_BYTES} bytes`
+    })
+    const declared = Number(request.headers["content-length"] ?? "0")
+    if (declared > MAX_BODY_BYTES) return yield* Effect.fail(tooLarge)
+    const contentType = request.headers["content-type"]
+    if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+      return yield* new StackFailure({ code: "UNSUPPORTED_MEDIA_TYPE", message: "send the body as application/json" })
+    }
+    const text = yield* request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
+      Effect.mapError((error) =>
+        String(error.cause).includes("maxBytes")
+          ? tooLarge
+          : new StackFailure({ code: "INVALID_REQUEST", message: "the request body could not be read" })
+      )
+    )
+    if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) return yield* Effect.fail(tooLarge)
+    if (text.trim() === "") return { text, json: {} as unknown }
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: () =>
+        new StackFailure({
+          code: "INVALID_REQUEST",
+          message: "the request body is not valid JSON",
+          details: { fields: { body: "must be valid JSON" } }
+        })
+    })
+    if (!isRecord(json)) {
+      return yield* new StackFailure({
+        code: "INVALID_REQUEST",
+        message: "the request body must be a JSON object",
+        details: { fields: { body: "must be a JSON object" } }
+      })
+    }
+    return { text, json }
+  })
+
+/**
+ * Serves one endpoint of the contract: authenticates the caller, reads and
+ * decodes path, query and body with the contract's schemas, applies the
+ * `Idempotency-Key`, runs the handler and encodes its answer with the
+ * contract's success schema. Every refusal is STACK's error body.
+ */
+export const serve = <E extends Endpoint, R>(
+  endpoint_: E,
+  handler: Handler<E, R>,
+  options: { readonly authenticated?: boolean } = {}
+): HttpRouter.Route<never, R | SqlClient.SqlClient | RequestId> => {
+  const endpoint = endpoint_ as unknown as AnyEndpoint
+  const authenticated = options.authenticated ?? true
+  const pathSchema = Option.getOrUndefined(endpoint.pathSchema) as Schema.Schema<unknown> | undefined
+  const urlParamsSchema = Option.getOrUndefined(endpoint.urlParamsSchema) as Schema.Schema<unknown> | undefined
+  const payloadSchema = Option.getOrUndefined(endpoint.payloadSchema) as Schema.Schema<unknown> | undefined
+  const successSchema = endpoint.successSchema as Schema.Schema<unknown>
+  const successStatus = HttpApiSchema.getStatusSuccess(successSchema)
+  const encodeSuccess = Schema.encode(successSchema)
+  const mutates = endpoint.method !== "GET" && endpoint.method !== "HEAD"
+
+  const run = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = yield* RequestId
+    const startedAt = yield* Clock.currentTimeMillis
+    const operator = authenticated
+      ? yield* Operators.authenticate(request.headers["authorization"])
+      : { id: "", name: "" }
+    const routeContext = yield* HttpRouter.RouteContext
+    const searchParams = yield* HttpServerRequest.ParsedSearchParams
+    const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params, []) : undefined
+    const urlParams = urlParamsSchema
+      ? yield* decodeWith(urlParamsSchema, searchParams, [])
+      : undefined
+    const body = payloadSchema || mutates ? yield* readJsonBody(request) : { text: "", json: undefined }
+    const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json, []) : undefined
+    const actor: Actor = {
+      operatorId: operator.id,
+      requestId,
+      payloadHash: body.text === "" ? null : yield* sha256Hex(body.text),
+      startedAt
+    }
+    const execute = Effect.gen(function*() {
+      const value = yield* handler({ path, urlParams, payload, actor } as HandlerInput<E>)
+      const encoded = yield* Effect.orDie(encodeSuccess(value))
+      return { status: successStatus, body: JSON.stringify(encoded), shouldRetry: undefined } as Answer
+    }).pipe(Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureAnswer(failure))))
+    const key = mutates && authenticated ? request.headers["idempotency-key"] : undefined
+    if (key === undefined) {
+      return respond(yield* execute)
+    }
+    if (key.length === 0 || key.length > Idempotency.MAX_KEY_LENGTH) {
+      return yield* new StackFailure({
+        code: "INVALID_REQUEST",
+        message: `Idempotency-Key must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters`,
+        details: { fields: { "Idempotency-Key": `must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters` } }
+      })
+    }
+    const requestHash = yield* sha256Hex(`${endpoint.method} ${request.url}\n${body.text}`)
+    const seen = yield* Idempotency.begin(operator.id, key, requestHash)
+    if (seen._tag === "Replay") {
+      return HttpServerResponse.setHeader(respond(seen.answer), "idempotent-replayed", "true")
+    }
+    const answer = yield* execute.pipe(Effect.onExit((exit) =>
+      exit._tag === "Failure" ? Effect.asVoid(Effect.orDie(Idempotency.release(operator.id, key))) : Effect.void
+    ))
+    yield* Idempotency.complete(operator.id, key, answer)
+    return respond(answer)
+  }).pipe(
+    Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureResponse(failure))),
+    Effect.catchTag("SqlError", (error) => Effect.die(error))
+  )
+
+  return HttpRouter.makeRoute(endpoint.method, endpoint.path, run) as HttpRouter.Route<
+    never,
+    R | SqlClient.SqlClient | RequestId
+  >
+}

@@ -1,0 +1,6 @@
+/**
+ * @getstack/emulator — a local STACK.
+ *
+ * @since 0.1.0
+ */
+export * as Emulator from "./Emulator.js"
