@@ -1,0 +1,249 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Agents, Stack } from "@getstack/effect"
+import { Emulator } from "@getstack/emulator"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { createHash } from "node:crypto"
+
+/** An independent recomputation of STACK's audit hash, with node:crypto. */
+const recompute = (entry: {
+  entry_id: string
+  timestamp: number
+  operator_id: string
+  agent_id: string | null
+  layer: string
+  action: string
+  outcome: string
+  prev_entry_hash: string
+}) =>
+  createHash("sha256").update(JSON.stringify({
+    entry_id: entry.entry_id,
+    timestamp: entry.timestamp,
+    operator_id: entry.operator_id,
+    agent_id: entry.agent_id,
+    layer: entry.layer,
+    action: entry.action,
+    outcome: entry.outcome,
+    prev_entry_hash: entry.prev_entry_hash
+  })).digest("hex")
+
+describe("Agents against the embedded emulator", () => {
+  it.layer(Emulator.layerStack())((it) => {
+    it.effect("register applies STACK's defaults and returns the agent", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const emulator = yield* Emulator.Emulator
+        const agent = yield* agents.register("defaults-bot")
+        expect(agent.id).toMatch(/^agt_[A-Za-z0-9]{24}$/)
+        expect(agent.operator_id).toBe(emulator.operatorId)
+        expect(agent).toMatchObject({
+          name: "defaults-bot",
+          description: null,
+          accountability_mode: "enforced",
+          on_warning: "notify",
+          on_critical: "block",
+          credential_access: "direct",
+          icon_url: null,
+          status: "active",
+          passport_blocked: false
+        })
+      }))
+
+    it.effect("register keeps every option", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const agent = yield* agents.register("options-bot", {
+          description: "does things",
+          accountability_mode: "logged",
+          on_warning: "block",
+          on_critical: "notify",
+          credential_access: "proxy_only",
+          icon_url: "data:image/png;base64,AAAA"
+        })
+        const fetched = yield* agents.get(agent.id)
+        expect(fetched).toMatchObject({
+          description: "does things",
+          accountability_mode: "logged",
+          on_warning: "block",
+          on_critical: "notify",
+          credential_access: "proxy_only",
+          icon_url: "data:image/png;base64,AAAA"
+        })
+      }))
+
+    it.effect("a duplicate name is a ConflictError, answered once (no retries)", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        yield* agents.register("twin")
+        const error = yield* Effect.flip(agents.register("twin"))
+        expect(error._tag).toBe("ConflictError")
+        if (error._tag !== "ConflictError") return
+        expect(error.code).toBe("CONFLICT")
+        expect(error.status).toBe(409)
+        expect(error.requestId).toMatch(/^req_/)
+      }))
+
+    it.effect("validation failures are BadRequestError INVALID_REQUEST naming each bad field", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const error = yield* Effect.flip(agents.register("Not Valid!", {
+          description: "x".repeat(257),
+          icon_url: "y".repeat(100_001)
+        }))
+        expect(error._tag).toBe("BadRequestError")
+        if (error._tag !== "BadRequestError") return
+        expect(error.code).toBe("INVALID_REQUEST")
+        expect(error.status).toBe(400)
+        const fields = (error.details as { fields: Record<string, string> }).fields
+        expect(Object.keys(fields).sort()).toEqual(["description", "icon_url", "name"])
+        expect(fields.name).toMatch(/lowercase/)
+        expect(fields.description).toMatch(/256/)
+      }))
+
+    it.effect("names: 64 characters pass, 65 fail; one character fails; edges must be alphanumeric", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        yield* agents.register("a".repeat(64))
+        for (const name of ["a".repeat(65), "a", "-ab", "ab-", "ab_c", "AB"]) {
+          const error = yield* Effect.flip(agents.register(name))
+          expect(error._tag, name).toBe("BadRequestError")
+        }
+      }))
+
+    it.effect("list streams every agent across pages, newest first; listPage gives one page", () =>
+      Effect.gen(function*() {
+        const { agents } = yield* Stack.Stack
+        const before = Chunk.size(yield* Stream.runCollect(agents.list()))
+        const names = Array.from({ length: 7 }, (_, i) => `paged-${i}`)
+        for (const name of names) yield* agents.register(name)
+        const all = yield* Stream.runCollect(agents.list({ pageSize: 3 }))
+        expect(Chunk.size(all)).toBe(before + 7)
+        const paged = Chunk.toReadonlyArray(all).map((a) => a.name).filter((n) => n.startsWith("paged-"))
+        expect(paged).toEqual([...names].reverse())
+        const page = yield* agents.listPage({ page: 2, limit: 3 })
+        expect(page.page).toBe(2)
+        expect(page.limit).toBe(3)
+        expect(page.agents).toHaveLength(3)
+        expect(page.total).toBe(before + 7)
+        expect(page.has_more).toBe(true)
+      }))
+
+    it.effect("listPage rejects a limit above 100", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const error = yield* Effect.flip(agents.listPage({ limit: 101 }))
+        expect(error._tag).toBe("BadRequestError")
+      }))
+
+    it.effect("update changes fields, suspends, clears with null, and refuses a taken name", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const agent = yield* agents.register("to-update", { description: "first" })
+        yield* agents.register("taken-name")
+        const updated = yield* agents.update(agent.id, { status: "suspended", description: null, on_warning: "block" })
+        expect(updated).toMatchObject({ status: "suspended", description: null, on_warning: "block", name: "to-update" })
+        expect((yield* agents.get(agent.id)).status).toBe("suspended")
+        const renamed = yield* agents.update(agent.id, { name: "renamed-bot", status: "active" })
+        expect(renamed).toMatchObject({ name: "renamed-bot", status: "active" })
+        const conflict = yield* Effect.flip(agents.update(agent.id, { name: "taken-name" }))
+        expect(conflict._tag).toBe("ConflictError")
+        const invalid = yield* Effect.flip(agents.update(agent.id, { status: "gone" as never }))
+        expect(invalid._tag).toBe("BadRequestError")
+      }))
+
+    it.effect("delete removes the agent; get, update, delete and unblock then fail with NotFoundError", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const agent = yield* agents.register("short-lived")
+        const deleted = yield* agents.delete(agent.id)
+        expect(deleted).toMatchObject({ id: agent.id, deleted: true })
+        expect((yield* Effect.flip(agents.get(agent.id)))._tag).toBe("NotFoundError")
+        expect((yield* Effect.flip(agents.update(agent.id, { description: "x" })))._tag).toBe("NotFoundError")
+        expect((yield* Effect.flip(agents.delete(agent.id)))._tag).toBe("NotFoundError")
+        expect((yield* Effect.flip(agents.unblock(agent.id)))._tag).toBe("NotFoundError")
+        // the name is free again
+        yield* agents.register("short-lived")
+      }))
+
+    it.effect("unblock answers whether the agent was blocked", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const agent = yield* agents.register("unblock-me")
+        const result = yield* agents.unblock(agent.id)
+        expect(result.was_blocked).toBe(false)
+        expect(result.agent.passport_blocked).toBe(false)
+      }))
+
+    it.effect("another operator's agents are invisible: 404, not 403, and absent from its list", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const emulator = yield* Emulator.Emulator
+        const mine = yield* agents.register("private-bot")
+        const other = yield* emulator.createOperator({ name: "other" })
+        const theirs = Stack.layer({ apiKey: other.apiKey }).pipe(Layer.provide(Emulator.layerHttpClient))
+        yield* Effect.gen(function*() {
+          const agents = yield* Agents.Agents
+          for (const attempt of [agents.get(mine.id), agents.update(mine.id, { status: "suspended" }), agents.delete(mine.id)]) {
+            const error = yield* Effect.flip(attempt)
+            expect(error._tag).toBe("NotFoundError")
+          }
+          expect(Chunk.size(yield* Stream.runCollect(agents.list()))).toBe(0)
+          // the same name is free for another operator
+          const same = yield* agents.register("private-bot")
+          expect(same.operator_id).toBe(other.operator.id)
+        }).pipe(Effect.provide(theirs))
+        expect((yield* agents.get(mine.id)).status).toBe("active")
+      }))
+
+    it.effect("an unknown API key is an AuthenticationError INVALID_API_KEY", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flatMap(Agents.Agents, (agents) => Effect.flip(agents.listPage())).pipe(
+          Effect.provide(Stack.layer({ apiKey: "sk_test_doesnotexist0000" }).pipe(Layer.provide(Emulator.layerHttpClient)))
+        )
+        expect(error._tag).toBe("AuthenticationError")
+        if (error._tag !== "AuthenticationError") return
+        expect(error.code).toBe("INVALID_API_KEY")
+        expect(String(error)).not.toContain("sk_test_doesnotexist0000")
+      }))
+
+    it.effect("every mutation wrote an audit entry, and the chain recomputes", () =>
+      Effect.gen(function*() {
+        const agents = yield* Agents.Agents
+        const emulator = yield* Emulator.Emulator
+        const start = (yield* emulator.auditChain(emulator.operatorId)).length
+        const agent = yield* agents.register("audited-bot")
+        yield* agents.update(agent.id, { status: "suspended" })
+        yield* agents.update(agent.id, { description: "quiet" })
+        yield* agents.unblock(agent.id)
+        yield* agents.get(agent.id)
+        yield* Effect.flip(agents.register("audited-bot"))
+        yield* agents.delete(agent.id)
+        const chain = yield* emulator.auditChain(emulator.operatorId)
+        const added = chain.slice(start)
+        expect(added.map((e) => e.action)).toEqual([
+          "agent.register",
+          "agent.suspend",
+          "agent.update",
+          "agent.unblock",
+          "agent.delete"
+        ])
+        for (const entry of added) {
+          expect(entry.agent_id).toBe(agent.id)
+          expect(entry.outcome).toBe("success")
+          expect(entry.layer).toBe("system")
+          expect(entry.entry_id).toMatch(/^aud_/)
+          expect(entry.trace_id).toMatch(/^req_/)
+          expect(entry.operator_id).toBe(emulator.operatorId)
+        }
+        expect(added[0]!.payload_hash).toMatch(/^[0-9a-f]{64}$/)
+        expect(chain[0]!.prev_entry_hash).toBe("0".repeat(64))
+        chain.forEach((entry, i) => {
+          expect(entry.entry_hash).toBe(recompute(entry))
+          if (i > 0) expect(entry.prev_entry_hash).toBe(chain[i - 1]!.entry_hash)
+          if (i > 0) expect(entry.timestamp).toBeGreaterThanOrEqual(chain[i - 1]!.timestamp)
+        })
+      }))
+  })
+})

@@ -1,0 +1,196 @@
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { describe, expect, it } from "@effect/vitest"
+import { Emulator } from "@getstack/emulator"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+
+const ServerLive = Emulator.layerServe.pipe(
+  Layer.provideMerge(Emulator.layer()),
+  Layer.provideMerge(NodeHttpServer.layerTest)
+)
+
+/** Base URL and key of the emulator under test, and a fetch helper. */
+const setup = Effect.gen(function*() {
+  const server = yield* HttpServer.HttpServer
+  const emulator = yield* Emulator.Emulator
+  if (server.address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const base = `http://127.0.0.1:${server.address.port}`
+  const key = Redacted.value(emulator.apiKey)
+  const call = (
+    method: string,
+    path: string,
+    options: { body?: string; json?: unknown; headers?: Record<string, string>; auth?: string | null } = {}
+  ) =>
+    Effect.promise(async () => {
+      const headers: Record<string, string> = { ...options.headers }
+      if (options.auth !== null) headers.authorization = `Bearer ${options.auth ?? key}`
+      let body = options.body
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json)
+        headers["content-type"] ??= "application/json"
+      }
+      const response = await fetch(base + path, { method, headers, ...(body === undefined ? {} : { body }) })
+      const text = await response.text()
+      let json: any
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      return { status: response.status, headers: response.headers, text, json }
+    })
+  return { base, key, call, emulator }
+})
+
+const expectError = (
+  response: { status: number; json: any; headers: Headers },
+  status: number,
+  code: string
+) => {
+  expect(response.status).toBe(status)
+  expect(response.json?.error?.code).toBe(code)
+  expect(typeof response.json?.error?.message).toBe("string")
+  expect(response.headers.get("x-request-id")).toMatch(/^req_/)
+}
+
+describe("the emulator over real HTTP (port 0)", () => {
+  it.layer(ServerLive)((it) => {
+    it.effect("register, list, get, update, unblock, delete with fetch", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        const created = yield* call("POST", "/v1/agents/register", { json: { name: "http-bot", description: "over HTTP" } })
+        expect(created.status).toBe(201)
+        expect(created.headers.get("x-request-id")).toMatch(/^req_/)
+        expect(created.json).toMatchObject({ name: "http-bot", description: "over HTTP", status: "active" })
+        expect(created.json.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+        const id = created.json.id as string
+        const list = yield* call("GET", "/v1/agents?limit=10")
+        expect(list.status).toBe(200)
+        expect(list.json.agents.map((a: any) => a.id)).toContain(id)
+        expect((yield* call("GET", `/v1/agents/${id}`)).json.name).toBe("http-bot")
+        const patched = yield* call("PATCH", `/v1/agents/${id}`, { json: { status: "suspended" } })
+        expect(patched.status).toBe(200)
+        expect(patched.json.status).toBe("suspended")
+        const unblocked = yield* call("POST", `/v1/agents/${id}/unblock`)
+        expect(unblocked.status).toBe(200)
+        expect(unblocked.json.was_blocked).toBe(false)
+        const deleted = yield* call("DELETE", `/v1/agents/${id}`)
+        expect(deleted.json).toEqual({ id, deleted: true })
+        expectError(yield* call("GET", `/v1/agents/${id}`), 404, "NOT_FOUND")
+      }))
+
+    it.effect("no key → 401 UNAUTHORIZED; a malformed or unknown key → 401 INVALID_API_KEY", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        expectError(yield* call("GET", "/v1/agents", { auth: null }), 401, "UNAUTHORIZED")
+        expectError(yield* call("GET", "/v1/agents", { auth: "eyJnotakey" }), 401, "INVALID_API_KEY")
+        expectError(yield* call("GET", "/v1/agents", { auth: "sk_live_unknownunknown" }), 401, "INVALID_API_KEY")
+        expectError(
+          yield* call("POST", "/v1/agents/register", { auth: null, json: { name: "x-y" } }),
+          401,
+          "UNAUTHORIZED"
+        )
+      }))
+
+    it.effect("malformed JSON, a non-object body and wrong types → 400 INVALID_REQUEST with details", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        const json = { "content-type": "application/json" }
+        const broken = yield* call("POST", "/v1/agents/register", { body: "{\"name\":", headers: json })
+        expectError(broken, 400, "INVALID_REQUEST")
+        expect(broken.json.error.details.fields.body).toBeDefined()
+        expectError(yield* call("POST", "/v1/agents/register", { body: "[1,2]", headers: json }), 400, "INVALID_REQUEST")
+        expectError(yield* call("POST", "/v1/agents/register", { body: "null", headers: json }), 400, "INVALID_REQUEST")
+        const types = yield* call("POST", "/v1/agents/register", {
+          json: { name: 42, accountability_mode: "sometimes", on_warning: null, description: ["a"] }
+        })
+        expectError(types, 400, "INVALID_REQUEST")
+        expect(Object.keys(types.json.error.details.fields).sort()).toEqual([
+          "accountability_mode",
+          "description",
+          "name",
+          "on_warning"
+        ])
+        const missing = yield* call("POST", "/v1/agents/register", { json: {} })
+        expectError(missing, 400, "INVALID_REQUEST")
+        expect(missing.json.error.details.fields.name).toBeDefined()
+        const query = yield* call("GET", "/v1/agents?limit=abc&page=0")
+        expectError(query, 400, "INVALID_REQUEST")
+        expect(Object.keys(query.json.error.details.fields).sort()).toEqual(["limit", "page"])
+        expectError(
+          yield* call("POST", "/v1/agents/register", { body: "name=x", headers: { "content-type": "text/plain" } }),
+          415,
+          "UNSUPPORTED_MEDIA_TYPE"
+        )
+      }))
+
+    it.effect("a body over 1 MB → 413, never a 5xx", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        const big = yield* call("POST", "/v1/agents/register", {
+          json: { name: "big-bot", description: "x".repeat(1024 * 1024 + 10) }
+        })
+        expectError(big, 413, "PAYLOAD_TOO_LARGE")
+        const listed = yield* call("GET", "/v1/agents?limit=100")
+        expect(listed.json.agents.map((a: any) => a.name)).not.toContain("big-bot")
+      }))
+
+    it.effect("a replayed Idempotency-Key acts once and returns the first answer; a different request → 409", () =>
+      Effect.gen(function*() {
+        const { call, emulator } = yield* setup
+        const headers = { "idempotency-key": "replay-key-1" }
+        const auditBefore = (yield* emulator.auditChain(emulator.operatorId)).length
+        const first = yield* call("POST", "/v1/agents/register", { json: { name: "once-bot" }, headers })
+        const second = yield* call("POST", "/v1/agents/register", { json: { name: "once-bot" }, headers })
+        expect(first.status).toBe(201)
+        expect(second.status).toBe(201)
+        expect(second.text).toBe(first.text)
+        expect(second.headers.get("idempotent-replayed")).toBe("true")
+        expect(first.headers.get("idempotent-replayed")).toBeNull()
+        const listed = yield* call("GET", "/v1/agents?limit=100")
+        expect(listed.json.agents.filter((a: any) => a.name === "once-bot")).toHaveLength(1)
+        expect((yield* emulator.auditChain(emulator.operatorId)).length).toBe(auditBefore + 1)
+        const other = yield* call("POST", "/v1/agents/register", { json: { name: "other-bot" }, headers })
+        expectError(other, 409, "IDEMPOTENCY_KEY_REUSED")
+        expect(other.headers.get("x-should-retry")).toBe("false")
+        // a 4xx answer is remembered too: the same request gets the same refusal, without acting
+        const dupHeaders = { "idempotency-key": "replay-key-2" }
+        const conflict = yield* call("POST", "/v1/agents/register", { json: { name: "once-bot" }, headers: dupHeaders })
+        expectError(conflict, 409, "CONFLICT")
+        expect(conflict.headers.get("x-should-retry")).toBe("false")
+        const again = yield* call("POST", "/v1/agents/register", { json: { name: "once-bot" }, headers: dupHeaders })
+        expect(again.text).toBe(conflict.text)
+        expect(again.headers.get("x-should-retry")).toBe("false")
+      }))
+
+    it.effect("idempotency keys are per operator", () =>
+      Effect.gen(function*() {
+        const { call, emulator } = yield* setup
+        const other = yield* emulator.createOperator()
+        const headers = { "idempotency-key": "shared-key" }
+        const mine = yield* call("POST", "/v1/agents/register", { json: { name: "key-bot" }, headers })
+        const theirs = yield* call("POST", "/v1/agents/register", {
+          json: { name: "key-bot" },
+          headers,
+          auth: Redacted.value(other.apiKey)
+        })
+        expect(mine.status).toBe(201)
+        expect(theirs.status).toBe(201)
+        expect(theirs.json.id).not.toBe(mine.json.id)
+      }))
+
+    it.effect("unknown routes answer STACK's 404 body; /openapi.json describes the contract", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        expectError(yield* call("GET", "/v1/nope"), 404, "NOT_FOUND")
+        const doc = yield* call("GET", "/openapi.json", { auth: null })
+        expect(doc.status).toBe(200)
+        expect(doc.json.openapi).toMatch(/^3\./)
+        expect(Object.keys(doc.json.paths)).toEqual(
+          expect.arrayContaining(["/v1/agents/register", "/v1/agents", "/v1/agents/{id}", "/v1/agents/{id}/unblock"])
+        )
+      }))
+  })
+})
