@@ -185,10 +185,10 @@ describe("Agents against the embedded emulator", () => {
         const theirs = Stack.layer({ apiKey: other.apiKey }).pipe(Layer.provide(Emulator.layerHttpClient))
         yield* Effect.gen(function*() {
           const agents = yield* Agents.Agents
-          for (const attempt of [agents.get(mine.id), agents.update(mine.id, { status: "suspended" }), agents.delete(mine.id)]) {
-            const error = yield* Effect.flip(attempt)
-            expect(error._tag).toBe("NotFoundError")
-          }
+          expect((yield* Effect.flip(agents.get(mine.id)))._tag).toBe("NotFoundError")
+          expect((yield* Effect.flip(agents.update(mine.id, { status: "suspended" })))._tag).toBe("NotFoundError")
+          expect((yield* Effect.flip(agents.delete(mine.id)))._tag).toBe("NotFoundError")
+          expect((yield* Effect.flip(agents.unblock(mine.id)))._tag).toBe("NotFoundError")
           expect(Chunk.size(yield* Stream.runCollect(agents.list()))).toBe(0)
           // the same name is free for another operator
           const same = yield* agents.register("private-bot")
