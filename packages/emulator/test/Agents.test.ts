@@ -208,7 +208,7 @@ describe("Agents against the embedded emulator", () => {
         expect(String(error)).not.toContain("sk_test_doesnotexist0000")
       }))
 
-    it.effect("every mutation wrote an audit entry, and the chain recomputes", () =>
+    it.effect("every mutation, and every refused one, wrote an audit entry; the chain recomputes", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
         const emulator = yield* Emulator.Emulator
@@ -222,16 +222,22 @@ describe("Agents against the embedded emulator", () => {
         yield* agents.delete(agent.id)
         const chain = yield* emulator.auditChain(emulator.operatorId)
         const added = chain.slice(start)
-        expect(added.map((e) => e.action)).toEqual([
-          "agent.register",
-          "agent.suspend",
-          "agent.update",
-          "agent.unblock",
-          "agent.delete"
+        expect(added.map((e) => [e.action, e.outcome])).toEqual([
+          ["agent.register", "success"],
+          ["agent.suspend", "success"],
+          ["agent.update", "success"],
+          ["agent.unblock", "success"],
+          ["agent.register", "failure"],
+          ["agent.delete", "success"]
         ])
-        for (const entry of added) {
+        const refused = added[4]!
+        expect(refused).toMatchObject({ agent_id: null, error_code: "CONFLICT" })
+        expect(refused.error_message).toMatch(/already exists/)
+        for (const entry of [...added.slice(0, 4), added[5]!]) {
           expect(entry.agent_id).toBe(agent.id)
-          expect(entry.outcome).toBe("success")
+          expect(entry.error_code).toBeNull()
+        }
+        for (const entry of added) {
           expect(entry.layer).toBe("system")
           expect(entry.entry_id).toMatch(/^aud_/)
           expect(entry.trace_id).toMatch(/^req_/)

@@ -13,17 +13,9 @@ import {
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import * as AuditLog from "./AuditLog.js"
+import { type Actor, audited } from "./Action.js"
 import { notFound, refuse } from "./Failure.js"
 import { newId } from "./Ids.js"
-
-/** Who acts, and under which request: every domain action takes one. */
-export interface Actor {
-  readonly operatorId: string
-  readonly requestId: string
-  readonly payloadHash: string | null
-  readonly startedAt: number
-}
 
 interface AgentRow {
   readonly id: string
@@ -52,26 +44,6 @@ const toAgent = (row: AgentRow): Agent =>
 const duplicateName = (name: string) =>
   refuse("CONFLICT", `an agent named ${name} already exists`, { field: "name" })
 
-/** Runs an action in one transaction, so its audit entry exists exactly when its effects do. */
-export const transact = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(effect))
-
-/** Writes the audit entry of a successful agent action, in the caller's transaction. */
-const audit = (actor: Actor, action: string, agentId: string) =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    yield* AuditLog.append({
-      operator_id: actor.operatorId,
-      trace_id: actor.requestId,
-      agent_id: agentId,
-      layer: "system",
-      action,
-      outcome: "success",
-      duration_ms: Math.max(0, now - actor.startedAt),
-      payload_hash: actor.payloadHash
-    })
-  })
-
 const findRow = (actor: Actor, id: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -89,7 +61,7 @@ const nameTaken = (actor: Actor, name: string, exceptId: string | null) =>
 
 /** Registers an agent; a name the operator already uses is a conflict. */
 export const register = (actor: Actor, request: RegisterAgentRequest) =>
-  transact(Effect.gen(function*() {
+  audited(actor, { action: "agent.register", agentId: (agent) => agent.id }, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     if (yield* nameTaken(actor, request.name, null)) return yield* duplicateName(request.name)
     const now = yield* Clock.currentTimeMillis
@@ -109,7 +81,6 @@ export const register = (actor: Actor, request: RegisterAgentRequest) =>
       updated_at: now
     }
     yield* sql`INSERT INTO agents ${sql.insert({ ...row })}`
-    yield* audit(actor, "agent.register", row.id)
     return toAgent(row)
   }))
 
@@ -130,9 +101,13 @@ export const list = (actor: Actor, query: ListAgentsQuery) =>
 /** One agent of the operator. */
 export const get = (actor: Actor, id: string) => Effect.map(findRow(actor, id), toAgent)
 
+/** `agent.suspend` and `agent.activate` for status changes, else `agent.update`. */
+const updateAction = (changes: UpdateAgentRequest) =>
+  changes.status === "suspended" ? "agent.suspend" : changes.status === "active" ? "agent.activate" : "agent.update"
+
 /** Changes the given fields. */
 export const update = (actor: Actor, id: string, changes: UpdateAgentRequest) =>
-  transact(Effect.gen(function*() {
+  audited(actor, { action: updateAction(changes), agentId: (agent) => agent.id, agentIdOnFailure: id }, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const current = yield* findRow(actor, id)
     if (changes.name !== undefined && (yield* nameTaken(actor, changes.name, id))) {
@@ -142,28 +117,25 @@ export const update = (actor: Actor, id: string, changes: UpdateAgentRequest) =>
     const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined))
     const next: AgentRow = { ...current, ...defined, updated_at: Math.max(now, current.updated_at) }
     yield* sql`UPDATE agents SET ${sql.update({ ...next }, ["id", "operator_id", "created_at"])} WHERE id = ${id}`
-    yield* audit(actor, changes.status !== undefined && changes.status !== current.status ? `agent.${changes.status === "suspended" ? "suspend" : "activate"}` : "agent.update", id)
     return toAgent(next)
   }))
 
 /** Deletes an agent. */
 export const remove = (actor: Actor, id: string) =>
-  transact(Effect.gen(function*() {
+  audited(actor, { action: "agent.delete", agentId: () => id, agentIdOnFailure: id }, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* findRow(actor, id)
     yield* sql`DELETE FROM agents WHERE id = ${id}`
-    yield* audit(actor, "agent.delete", id)
     return new DeletedAgent({ id, deleted: true })
   }))
 
 /** Clears `passport_blocked`; says whether the agent was blocked. */
 export const unblock = (actor: Actor, id: string) =>
-  transact(Effect.gen(function*() {
+  audited(actor, { action: "agent.unblock", agentId: () => id, agentIdOnFailure: id }, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const current = yield* findRow(actor, id)
     const now = yield* Clock.currentTimeMillis
     const next: AgentRow = { ...current, passport_blocked: 0, updated_at: Math.max(now, current.updated_at) }
     yield* sql`UPDATE agents SET passport_blocked = 0, updated_at = ${next.updated_at} WHERE id = ${id}`
-    yield* audit(actor, "agent.unblock", id)
     return new UnblockedAgent({ agent: toAgent(next), was_blocked: current.passport_blocked === 1 })
   }))
