@@ -113,6 +113,15 @@ describe("the emulator over real HTTP (port 0)", () => {
           "name",
           "on_warning"
         ])
+        const long = yield* call("POST", "/v1/agents/register", {
+          json: { name: "long-bot", icon_url: "y".repeat(100_001), description: 7 }
+        })
+        expectError(long, 400, "INVALID_REQUEST")
+        expect(long.json.error.details.fields).toEqual({
+          icon_url: "must be at most 100000 characters",
+          description: "must be string"
+        })
+        expect(long.text.length).toBeLessThan(500)
         const missing = yield* call("POST", "/v1/agents/register", { json: {} })
         expectError(missing, 400, "INVALID_REQUEST")
         expect(missing.json.error.details.fields.name).toBeDefined()

@@ -71,21 +71,39 @@ const respond = (answer: Answer): HttpServerResponse.HttpServerResponse => {
 export const failureResponse = (failure: StackFailure): HttpServerResponse.HttpServerResponse =>
   respond(failureAnswer(failure))
 
+const MAX_MESSAGE = 200
+
+/**
+ * One message for a field from its issues: the rule it broke when a rule
+ * says so, else the types it should have had. Values are never echoed in full.
+ */
+const fieldMessage = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>): string => {
+  const unique = (messages: ReadonlyArray<string>) => [...new Set(messages)]
+  const rules = issues.filter((issue) => !issue.message.startsWith("Expected "))
+  const message = rules.length > 0
+    ? unique(rules.map((issue) => issue.message)).join("; ")
+    : `must be ${
+      unique(issues.map((issue) => /^Expected (.*?), actual /s.exec(issue.message)?.[1] ?? issue.message))
+        .filter((type) => type !== "undefined")
+        .join(" or ")
+    }`
+  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message
+}
+
 /** `INVALID_REQUEST`, naming each bad field. */
-const invalid = (prefix: ReadonlyArray<string>, error: ParseResult.ParseError): StackFailure => {
-  const fields: Record<string, string> = {}
+const invalid = (error: ParseResult.ParseError): StackFailure => {
+  const byField = new Map<string, Array<ParseResult.ArrayFormatterIssue>>()
   for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const key = [...prefix, ...issue.path.map(String)].join(".") || "body"
-    fields[key] = fields[key] === undefined ? issue.message : `${fields[key]}; ${issue.message}`
+    const key = issue.path.map(String).join(".") || "body"
+    byField.set(key, [...(byField.get(key) ?? []), issue])
   }
+  const fields = Object.fromEntries([...byField].map(([key, issues]) => [key, fieldMessage(issues)]))
   const names = Object.keys(fields).join(", ")
   return new StackFailure({ code: "INVALID_REQUEST", message: `invalid request: ${names}`, details: { fields } })
 }
 
-const decodeWith = <A>(schema: Schema.Schema<A, unknown, never>, input: unknown, prefix: ReadonlyArray<string>) =>
-  Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(
-    Effect.mapError((error) => invalid(prefix, error))
-  )
+const decodeWith = <A>(schema: Schema.Schema<A, unknown, never>, input: unknown) =>
+  Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(Effect.mapError(invalid))
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -161,12 +179,12 @@ export const serve = <E extends Endpoint, R>(
       : { id: "", name: "" }
     const routeContext = yield* HttpRouter.RouteContext
     const searchParams = yield* HttpServerRequest.ParsedSearchParams
-    const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params, []) : undefined
+    const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params) : undefined
     const urlParams = urlParamsSchema
-      ? yield* decodeWith(urlParamsSchema, searchParams, [])
+      ? yield* decodeWith(urlParamsSchema, searchParams)
       : undefined
     const body = payloadSchema || mutates ? yield* readJsonBody(request) : { text: "", json: undefined }
-    const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json, []) : undefined
+    const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json) : undefined
     const actor: Actor = {
       operatorId: operator.id,
       requestId,

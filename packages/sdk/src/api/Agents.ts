@@ -6,7 +6,7 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { BoundedString, Limit, OneOf, Page, Timestamp } from "./Common.js"
+import { BoundedString, Limit, Page, Timestamp } from "./Common.js"
 import * as Errors from "./Errors.js"
 
 /**
@@ -46,7 +46,7 @@ export const AgentName = Schema.String.pipe(
  * @since 0.1.0
  * @category schemas
  */
-export const AccountabilityMode = OneOf("enforced", "logged", "standard")
+export const AccountabilityMode = Schema.Literal("enforced", "logged", "standard")
 
 /**
  * @since 0.1.0
@@ -60,7 +60,7 @@ export type AccountabilityMode = typeof AccountabilityMode.Type
  * @since 0.1.0
  * @category schemas
  */
-export const EventReaction = OneOf("notify", "block")
+export const EventReaction = Schema.Literal("notify", "block")
 
 /**
  * @since 0.1.0
@@ -74,7 +74,7 @@ export type EventReaction = typeof EventReaction.Type
  * @since 0.1.0
  * @category schemas
  */
-export const CredentialAccess = OneOf("direct", "proxy_preferred", "proxy_only")
+export const CredentialAccess = Schema.Literal("direct", "proxy_preferred", "proxy_only")
 
 /**
  * @since 0.1.0
@@ -86,7 +86,7 @@ export type CredentialAccess = typeof CredentialAccess.Type
  * @since 0.1.0
  * @category schemas
  */
-export const AgentStatus = OneOf("active", "suspended")
+export const AgentStatus = Schema.Literal("active", "suspended")
 
 /**
  * @since 0.1.0

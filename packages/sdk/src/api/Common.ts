@@ -49,12 +49,3 @@ export const Limit = (max: number) =>
  */
 export const BoundedString = (max: number) =>
   Schema.String.pipe(Schema.maxLength(max, { message: () => `must be at most ${max} characters` }))
-
-/**
- * A value from a fixed set, with a message naming the set.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OneOf = <const L extends readonly [string, ...Array<string>]>(...literals: L) =>
-  Schema.Literal(...literals).annotations({ message: () => `must be one of ${literals.join(", ")}` })
