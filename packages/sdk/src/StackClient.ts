@@ -213,7 +213,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         }).pipe(
           Effect.mapError((cause) =>
             new AttemptFailure(
-              new ConnectionError({ ...meta, message: `${cause._tag}: ${cause.reason} ${Redacted.value(token)}`, cause: cause.cause }),
+              new ConnectionError({ ...meta, message: `${cause._tag}: ${cause.reason}`, cause: cause.cause }),
               { retryable: true, retryAfterMs: undefined }
             )
           ),
