@@ -73,7 +73,8 @@ export const audited = <A, E, R>(
         error instanceof StackFailure
           ? transact(record(actor, spec as AuditSpec<never>, {
             outcome: "failure",
-            agentId: spec.agentIdOnFailure ?? null,
+            // an agent that is not the caller's is not named in the caller's chain
+            agentId: error.code === "NOT_FOUND" ? null : spec.agentIdOnFailure ?? null,
             passportJti: null,
             failure: error
           }))

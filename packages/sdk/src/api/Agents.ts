@@ -6,7 +6,7 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { BoundedString, Limit, Page, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, Limit, Page, Timestamp } from "./Common.js"
 import * as Errors from "./Errors.js"
 
 /**
@@ -145,7 +145,7 @@ const IconUrl = BoundedString(100_000)
  * @category schemas
  */
 export const RegisterAgentOptions = Schema.Struct({
-  description: Schema.optional(Description),
+  description: Schema.optional(Schema.NullOr(Description)),
   accountability_mode: Schema.optional(AccountabilityMode),
   on_warning: Schema.optional(EventReaction),
   on_critical: Schema.optional(EventReaction),
@@ -319,4 +319,5 @@ export class AgentsGroup extends HttpApiGroup.make("agents")
   .add(AgentsEndpoints.update)
   .add(AgentsEndpoints.delete)
   .add(AgentsEndpoints.unblock)
+  .middleware(Authorization)
 {}

@@ -8,6 +8,8 @@
  *
  * @since 0.1.0
  */
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as Schema from "effect/Schema"
 
 /**
@@ -49,3 +51,15 @@ export const Limit = (max: number) =>
  */
 export const BoundedString = (max: number) =>
   Schema.String.pipe(Schema.maxLength(max, { message: () => `must be at most ${max} characters` }))
+
+/**
+ * Marks a group as authenticated with `Authorization: Bearer <API key, session
+ * JWT or OAuth access token>` (it puts the bearer scheme in the OpenAPI
+ * document; the transport and the emulator apply it).
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@getstack/effect/Authorization", {
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
