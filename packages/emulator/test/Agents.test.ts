@@ -195,6 +195,13 @@ describe("Agents against the embedded emulator", () => {
           expect(same.operator_id).toBe(other.operator.id)
         }).pipe(Effect.provide(theirs))
         expect((yield* agents.get(mine.id)).status).toBe("active")
+        const theirChain = yield* emulator.auditChain(other.operator.id)
+        const refused = theirChain.filter((entry) => entry.outcome === "failure")
+        expect(refused.map((entry) => [entry.action, entry.error_code, entry.agent_id])).toEqual([
+          ["agent.suspend", "NOT_FOUND", null],
+          ["agent.delete", "NOT_FOUND", null],
+          ["agent.unblock", "NOT_FOUND", null]
+        ])
       }))
 
     it.effect("an unknown API key is an AuthenticationError INVALID_API_KEY", () =>

@@ -119,7 +119,7 @@ describe("the emulator over real HTTP (port 0)", () => {
         expectError(long, 400, "INVALID_REQUEST")
         expect(long.json.error.details.fields).toEqual({
           icon_url: "must be at most 100000 characters",
-          description: "must be string"
+          description: "must be string or null"
         })
         expect(long.text.length).toBeLessThan(500)
         const missing = yield* call("POST", "/v1/agents/register", { json: {} })
@@ -200,6 +200,8 @@ describe("the emulator over real HTTP (port 0)", () => {
         expect(Object.keys(doc.json.paths)).toEqual(
           expect.arrayContaining(["/v1/agents/register", "/v1/agents", "/v1/agents/{id}", "/v1/agents/{id}/unblock"])
         )
+        expect(doc.json.components.securitySchemes.bearer).toEqual({ type: "http", scheme: "bearer" })
+        expect(doc.json.paths["/v1/agents"].get.security).toEqual([{ bearer: [] }])
       }))
   })
 })
