@@ -1,0 +1,115 @@
+/**
+ * Snippets of docs/agents.md. Every block of that page is copied from this
+ * file; nothing here runs on import.
+ */
+// --- imports
+import { Agents, Api } from "@getstack/effect"
+import * as Chunk from "effect/Chunk"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+// ---
+
+// --- register
+export const register = Effect.gen(function*() {
+  const agents = yield* Agents.Agents
+  return yield* agents.register("invoice-bot", {
+    description: "Processes invoices",
+    accountability_mode: "logged",
+    on_warning: "notify",
+    on_critical: "block",
+    credential_access: "proxy_only",
+    icon_url: "https://example.com/invoice-bot.png"
+  })
+})
+// ---
+
+// --- list
+export const listAll = Effect.gen(function*() {
+  const agents = yield* Agents.Agents
+  const all = yield* Stream.runCollect(agents.list())
+  const suspended = yield* agents.list({ pageSize: 20 }).pipe(
+    Stream.filter((agent) => agent.status === "suspended"),
+    Stream.map((agent) => agent.name),
+    Stream.runCollect
+  )
+  yield* Console.log(`${Chunk.size(all)} agent(s); suspended: ${Chunk.join(suspended, ", ")}`)
+})
+// ---
+
+// --- list-page
+export const secondPage = Effect.gen(function*() {
+  const agents = yield* Agents.Agents
+  const page = yield* agents.listPage({ page: 2, limit: 20 })
+  yield* Console.log(`page ${page.page}: ${page.agents.length} of ${page.total}, more: ${page.has_more}`)
+  return page
+})
+// ---
+
+// --- get-update
+export const lifecycle = (id: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    const agent = yield* agents.get(id)
+    const renamed = yield* agents.update(agent.id, { name: "invoice-bot-v2", description: null })
+    const suspended = yield* agents.update(renamed.id, { status: "suspended" })
+    const active = yield* agents.update(suspended.id, { status: "active" })
+    return active
+  })
+// ---
+
+// --- delete-unblock
+export const unblockThenDelete = (id: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    const { agent, was_blocked } = yield* agents.unblock(id)
+    yield* Console.log(`${agent.name}: was blocked ${was_blocked}, now blocked ${agent.passport_blocked}`)
+    const deleted = yield* agents.delete(id)
+    return deleted.id
+  })
+// ---
+
+// --- register-or-reuse
+export const ensureAgent = (name: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.register(name).pipe(
+      Effect.catchTag("ConflictError", () =>
+        agents.list().pipe(
+          Stream.filter((agent) => agent.name === name),
+          Stream.runHead,
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.dieMessage(`${name} was taken, then vanished`),
+            onSome: Effect.succeed
+          }))
+        ))
+    )
+  })
+// ---
+
+// --- invalid-request
+const decodeInvalidRequest = Schema.decodeUnknownOption(Api.Errors.InvalidRequestDetails)
+
+export const registerChecked = (name: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.register(name).pipe(
+      Effect.tapErrorTag("BadRequestError", (error) =>
+        Option.match(decodeInvalidRequest(error.details), {
+          onNone: () => Console.error(`${error.code}: ${error.message}`),
+          onSome: ({ fields }) =>
+            Effect.forEach(Object.entries(fields), ([field, problem]) => Console.error(`${field}: ${problem}`))
+        }))
+    )
+  })
+// ---
+
+// --- call-options
+export const quickLookup = (id: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.get(id, { timeout: "5 seconds", retry: false })
+  })
+// ---

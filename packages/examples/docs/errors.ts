@@ -1,0 +1,79 @@
+/**
+ * Snippets of docs/errors.md. Every block of that page is copied from this
+ * file; nothing here runs on import.
+ */
+// --- imports
+import { Agents, StackError } from "@getstack/effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+// ---
+
+// --- catch-tag
+export const findAgent = (id: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.get(id).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag("NotFoundError", () => Effect.succeedNone)
+    )
+  })
+// ---
+
+// --- catch-tags
+export const registerOnce = (name: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.register(name).pipe(
+      Effect.map((agent) => `registered ${agent.id}`),
+      Effect.catchTags({
+        ConflictError: () => Effect.succeed(`${name} already exists`),
+        BadRequestError: (error) => Effect.succeed(`rejected (${error.code}): ${error.message}`),
+        RateLimitError: (error) =>
+          Effect.succeed(`rate limited; the server asked to wait ${error.retryAfterMs ?? "?"} ms`)
+      })
+    )
+  })
+// ---
+
+// --- codes
+export const getWithKeyCheck = (id: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    return yield* agents.get(id).pipe(
+      Effect.catchTag("AuthenticationError", (error) =>
+        error.code === "INVALID_API_KEY"
+          ? Effect.dieMessage("the configured API key is wrong")
+          : Effect.fail(error))
+    )
+  })
+// ---
+
+// --- describe
+export const describe = (error: StackError.StackError): string => {
+  switch (error._tag) {
+    case "ConnectionError":
+    case "TimeoutError":
+      return `${error.method} ${error.url}: ${error.message}`
+    case "ResponseDecodeError":
+      return `unexpected body from ${error.url} (request ${error.requestId ?? "?"})`
+    case "CredentialsNotFoundError":
+      return `no credentials; searched ${error.searched.join(", ")}`
+    case "CredentialsFileError":
+      return `bad credentials file ${error.path}`
+    default:
+      return `${error.status} ${error.code}: ${error.message} (request ${error.requestId ?? "?"})`
+  }
+}
+// ---
+
+// --- log-request-id
+export const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.tapError((error) =>
+      StackError.isHttpStatusError(error)
+        ? Console.error(`STACK said ${error.status} ${error.code}, request id ${error.requestId}`)
+        : Effect.void
+    )
+  )
+// ---
