@@ -261,6 +261,75 @@ export class UnblockedAgent extends Schema.Class<UnblockedAgent>("UnblockedAgent
   was_blocked: Schema.Boolean
 }) {}
 
+/**
+ * Answer of `POST /v1/agents/{id}/enrollment-challenge`: random bytes
+ * (base64url) the agent's new key must sign. Valid for five minutes, once.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class EnrollmentChallenge extends Schema.Class<EnrollmentChallenge>("EnrollmentChallenge")({
+  challenge_id: Schema.String,
+  challenge: Schema.String,
+  expires_at: Timestamp
+}) {}
+
+/**
+ * An Ed25519 public key as a JWK.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentPublicKey = Schema.Struct({
+  kty: Schema.Literal("OKP"),
+  crv: Schema.Literal("Ed25519"),
+  x: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{43}$/, { message: () => "must be a base64url Ed25519 public key" }))
+})
+
+/**
+ * Body of `POST /v1/agents/{id}/enroll`: the public key and its proof of
+ * possession, the Ed25519 signature (base64url) of the challenge's UTF-8
+ * bytes.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EnrollAgentKeyRequest = Schema.Struct({
+  public_key: AgentPublicKey,
+  challenge_id: Schema.String,
+  signed_challenge: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type EnrollAgentKeyRequest = typeof EnrollAgentKeyRequest.Type
+
+/**
+ * Answer of `enroll`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class EnrolledAgentKey extends Schema.Class<EnrolledAgentKey>("EnrolledAgentKey")({
+  agent_id: Schema.String,
+  key_id: Schema.String,
+  enrolled_at: Timestamp
+}) {}
+
+/**
+ * The JWT an agent signs with its enrolled key, one per request.
+ *
+ * @since 0.1.0
+ * @category agent keys
+ */
+export const AgentJwt = {
+  issuer: "stack-sdk",
+  audience: "stack:agent",
+  lifetimeSeconds: 60
+} as const
+
 const AgentPath = Schema.Struct({ id: Schema.String })
 
 /**
@@ -303,6 +372,20 @@ export const AgentsEndpoints = {
     .addSuccess(UnblockedAgent)
     .addError(Errors.Forbidden)
     .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  enrollmentChallenge: HttpApiEndpoint.post("enrollmentChallenge", "/v1/agents/:id/enrollment-challenge")
+    .setPath(AgentPath)
+    .addSuccess(EnrollmentChallenge, { status: 201 })
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  enroll: HttpApiEndpoint.post("enroll", "/v1/agents/:id/enroll")
+    .setPath(AgentPath)
+    .setPayload(EnrollAgentKeyRequest)
+    .addSuccess(EnrolledAgentKey, { status: 201 })
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
     .addError(Errors.Conflict)
 }
 
@@ -319,5 +402,7 @@ export class AgentsGroup extends HttpApiGroup.make("agents")
   .add(AgentsEndpoints.update)
   .add(AgentsEndpoints.delete)
   .add(AgentsEndpoints.unblock)
+  .add(AgentsEndpoints.enrollmentChallenge)
+  .add(AgentsEndpoints.enroll)
   .middleware(Authorization)
 {}

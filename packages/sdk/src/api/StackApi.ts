@@ -6,6 +6,8 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsGroup } from "./Agents.js"
+import { MissionsGroup } from "./Missions.js"
+import { PassportsGroup, PublicPassportsGroup } from "./Passports.js"
 
 /**
  * @since 0.1.0
@@ -13,6 +15,9 @@ import { AgentsGroup } from "./Agents.js"
  */
 export class StackApi extends HttpApi.make("stack")
   .add(AgentsGroup)
+  .add(PassportsGroup)
+  .add(PublicPassportsGroup)
+  .add(MissionsGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",

@@ -1,0 +1,282 @@
+/**
+ * The missions group of the wire contract: `/v1/missions`.
+ *
+ * STACK documents missions through its MCP tools and Python SDK only; the
+ * paths and envelopes here are the contract's choices.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as Schema from "effect/Schema"
+import { Authorization, BoundedString, Limit, Page, Timestamp } from "./Common.js"
+import * as Errors from "./Errors.js"
+import { CheckpointInterval, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MissionStatus = Schema.Literal("active", "completed", "revoked", "paused")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type MissionStatus = typeof MissionStatus.Type
+
+/**
+ * Why a mission was revoked.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MissionRevokeReason = Schema.Literal("adversarial", "operator_initiated_clean")
+
+/**
+ * How long a mission lives unless told otherwise, and at most, in seconds.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const MissionTtl = { default: 24 * 60 * 60, min: 60, max: 7 * 24 * 60 * 60 } as const
+
+/**
+ * Page sizes of `GET /v1/missions`.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const MissionPageSize = { default: 50, max: 200 } as const
+
+/**
+ * A mission: one unit of work that its passports cannot outlive.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Mission extends Schema.Class<Mission>("Mission")({
+  id: Schema.String,
+  operator_id: Schema.String,
+  agent_id: Schema.NullOr(Schema.String),
+  status: MissionStatus,
+  intent_summary: Schema.String,
+  intent_services: Schema.Array(Schema.String),
+  started_at: Timestamp,
+  expires_at: Timestamp,
+  completed_at: Schema.NullOr(Timestamp),
+  revoked_at: Schema.NullOr(Timestamp),
+  terminal_state: Schema.NullOr(Schema.String),
+  revoke_reason: Schema.NullOr(MissionRevokeReason),
+  notes: Schema.NullOr(Schema.String),
+  output: Schema.optional(Schema.Unknown)
+}) {}
+
+const Seconds = (min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.int({ message: () => "must be a whole number of seconds" }),
+    Schema.between(min, max, { message: () => `must be between ${min} and ${max} seconds` })
+  )
+
+const Summary = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must not be empty" }),
+  Schema.maxLength(500, { message: () => "must be at most 500 characters" })
+)
+
+/**
+ * Body of `POST /v1/missions` (open, without a passport).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OpenMissionRequest = Schema.Struct({
+  agent_id: Schema.optional(Schema.String),
+  intent_summary: Summary,
+  intent_services: Schema.optional(Schema.Array(Schema.String)),
+  ttl_seconds: Schema.optional(Seconds(MissionTtl.min, MissionTtl.max))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type OpenMissionRequest = typeof OpenMissionRequest.Type
+
+/**
+ * Body of `POST /v1/missions/start`: open a mission for an agent and issue its
+ * passport. The same request again returns the same mission and passport.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StartMissionRequest = Schema.Struct({
+  agent_id: Schema.String,
+  intent_summary: Summary,
+  intent_services: Schema.optional(Schema.Array(Schema.String)),
+  ttl_seconds: Schema.optional(Seconds(MissionTtl.min, MissionTtl.max)),
+  passport_ttl_seconds: Schema.optional(Seconds(PassportTtl.min, PassportTtl.max)),
+  checkpoint_interval_seconds: Schema.optional(Seconds(CheckpointInterval.min, CheckpointInterval.max)),
+  scopes: Schema.optional(Schema.Array(ScopeGrant))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type StartMissionRequest = typeof StartMissionRequest.Type
+
+/**
+ * A mission with a live passport bound to it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class StartedMission extends Schema.Class<StartedMission>("StartedMission")({
+  mission_id: Schema.String,
+  mission: Mission,
+  passport: IssuedPassport
+}) {}
+
+/**
+ * Query of `GET /v1/missions`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ListMissionsQuery = Schema.Struct({
+  page: Schema.optional(Page),
+  limit: Schema.optional(Limit(MissionPageSize.max)),
+  status: Schema.optional(MissionStatus)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type ListMissionsQuery = typeof ListMissionsQuery.Type
+
+/**
+ * One page of missions, newest first by `started_at`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class MissionPage extends Schema.Class<MissionPage>("MissionPage")({
+  missions: Schema.Array(Mission),
+  page: Schema.Number,
+  limit: Schema.Number,
+  total: Schema.Number,
+  has_more: Schema.Boolean
+}) {}
+
+/**
+ * Body of `POST /v1/missions/{id}/complete`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CompleteMissionRequest = Schema.Struct({ output: Schema.optional(Schema.Unknown) })
+
+/**
+ * Body of `POST /v1/missions/{id}/revoke`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RevokeMissionRequest = Schema.Struct({
+  reason: MissionRevokeReason,
+  notes: Schema.optional(BoundedString(2000))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type RevokeMissionRequest = typeof RevokeMissionRequest.Type
+
+/**
+ * Answer of `complete` and `revoke`: the mission, whether this call changed it
+ * (a repeat returns the prior state with `transitioned: false`), and the
+ * passports revoked with it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class MissionTransition extends Schema.Class<MissionTransition>("MissionTransition")({
+  mission: Mission,
+  transitioned: Schema.Boolean,
+  revoked_passports: Schema.Array(Schema.String)
+}) {}
+
+const MissionPath = Schema.Struct({ id: Schema.String })
+
+/**
+ * The missions endpoints, by name.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const MissionsEndpoints = {
+  start: HttpApiEndpoint.post("start", "/v1/missions/start")
+    .setPayload(StartMissionRequest)
+    .addSuccess(StartedMission, { status: 201 })
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  open: HttpApiEndpoint.post("open", "/v1/missions")
+    .setPayload(OpenMissionRequest)
+    .addSuccess(Mission, { status: 201 })
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  get: HttpApiEndpoint.get("get", "/v1/missions/:id")
+    .setPath(MissionPath)
+    .addSuccess(Mission)
+    .addError(Errors.NotFound),
+  list: HttpApiEndpoint.get("list", "/v1/missions")
+    .setUrlParams(ListMissionsQuery)
+    .addSuccess(MissionPage)
+    .addError(Errors.BadRequest),
+  renew: HttpApiEndpoint.post("renew", "/v1/missions/:id/renew")
+    .setPath(MissionPath)
+    .addSuccess(StartedMission)
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  complete: HttpApiEndpoint.post("complete", "/v1/missions/:id/complete")
+    .setPath(MissionPath)
+    .setPayload(CompleteMissionRequest)
+    .addSuccess(MissionTransition)
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict),
+  revoke: HttpApiEndpoint.post("revoke", "/v1/missions/:id/revoke")
+    .setPath(MissionPath)
+    .setPayload(RevokeMissionRequest)
+    .addSuccess(MissionTransition)
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden)
+    .addError(Errors.NotFound)
+    .addError(Errors.Conflict)
+}
+
+/**
+ * The missions group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class MissionsGroup extends HttpApiGroup.make("missions")
+  .add(MissionsEndpoints.start)
+  .add(MissionsEndpoints.open)
+  .add(MissionsEndpoints.get)
+  .add(MissionsEndpoints.list)
+  .add(MissionsEndpoints.renew)
+  .add(MissionsEndpoints.complete)
+  .add(MissionsEndpoints.revoke)
+  .middleware(Authorization)
+{}
