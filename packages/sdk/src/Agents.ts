@@ -6,9 +6,9 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import * as Api from "./api/Agents.js"
+import { paginate } from "./internal/pagination.js"
 import { StackClient, type CallOptions, type ErrorsOf } from "./StackClient.js"
 
 type E = typeof Api.AgentsEndpoints
@@ -64,11 +64,12 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     register: (name, options = {}, callOptions) =>
       client.call(endpoints.register, { payload: { ...options, name } }, callOptions),
     list: (options = {}) =>
-      Stream.paginateEffect(1, (page) =>
-        listPage({ page, limit: options.pageSize ?? Api.AgentPageSize.max }).pipe(
-          Effect.map((result) => [result.agents, result.has_more ? Option.some(page + 1) : Option.none<number>()] as const)
+      paginate((page) =>
+        Effect.map(
+          listPage({ page, limit: options.pageSize ?? Api.AgentPageSize.max }),
+          (result) => ({ items: result.agents, hasMore: result.has_more })
         )
-      ).pipe(Stream.flatMap(Stream.fromIterable)),
+      ),
     listPage,
     get: (id, callOptions) => client.call(endpoints.get, { path: { id } }, callOptions),
     update: (id, changes, callOptions) => client.call(endpoints.update, { path: { id }, payload: changes }, callOptions),
