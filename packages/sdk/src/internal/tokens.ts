@@ -80,7 +80,8 @@ const oauth = (
 ): Effect.Effect<TokenSource, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
-    const tokenUrl = options.tokenUrl ?? new URL(OAuth.tokenPath, baseUrl).toString()
+    // the base URL plus the path, like every other call (`new URL` would drop a path prefix of the base URL)
+    const tokenUrl = options.tokenUrl ?? `${baseUrl.replace(/\/+$/, "")}${OAuth.tokenPath}`
     const initialAccess = options.accessToken === undefined ? Option.none<AccessToken>() : Option.some({
       token: toRedacted(options.accessToken),
       expiresAt: options.expiresAt ?? jwtExpiry(Redacted.value(toRedacted(options.accessToken)))
