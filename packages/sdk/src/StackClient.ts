@@ -69,7 +69,8 @@ export interface Options {
   readonly baseUrl?: string | undefined
   /** Per-attempt timeout. Default 60 s. */
   readonly timeout?: Duration.DurationInput | undefined
-  readonly retry?: Retry.RetryOptions | undefined
+  /** Retry options for every call; `false` disables retries. */
+  readonly retry?: Retry.RetryOptions | false | undefined
 }
 
 /**
@@ -182,8 +183,19 @@ const toUrlParams = (params: object | undefined): Array<[string, string]> => {
 const toPath = (template: string, params: Record<string, unknown> | undefined): string =>
   template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? "")))
 
-const mergeRetry = (client: Retry.RetryOptions | undefined, call: CallOptions["retry"]): Retry.RetryOptions =>
-  call === false ? { maxRetries: 0 } : { ...client, ...call }
+const mergeRetry = (client: Options["retry"], call: CallOptions["retry"]): Retry.RetryOptions =>
+  call === false || (client === false && call === undefined) ? { maxRetries: 0 } : { ...(client || {}), ...call }
+
+/**
+ * `STACK_BASE_URL`, when set and not empty.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const baseUrlFromEnvironment: Effect.Effect<Option.Option<string>> = Config.option(Config.string("STACK_BASE_URL")).pipe(
+  Effect.map(Option.filter((url) => url.trim() !== "")),
+  Effect.orElseSucceed(Option.none)
+)
 
 /**
  * Builds a client over the `HttpClient` in context.
@@ -194,7 +206,7 @@ const mergeRetry = (client: Retry.RetryOptions | undefined, call: CallOptions["r
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const httpClient = yield* HttpClient.HttpClient
-    const envBaseUrl = yield* Config.option(Config.string("STACK_BASE_URL")).pipe(Effect.orElseSucceed(Option.none))
+    const envBaseUrl = yield* baseUrlFromEnvironment
     const baseUrl = (options.baseUrl ?? Option.getOrElse(envBaseUrl, () => DEFAULT_BASE_URL)).replace(/\/+$/, "")
     const tokens = yield* makeTokenSource(options.auth, baseUrl, httpClient)
     const clientTimeout = options.timeout ?? DEFAULT_TIMEOUT
@@ -266,8 +278,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       Effect.gen(function*() {
         const plan = planOf(endpoint)
         const method = endpoint.method
-        let request = HttpClientRequest.make(method)(baseUrl + toPath(endpoint.path, input.path as Record<string, unknown> | undefined)).pipe(
-          HttpClientRequest.setUrlParams(toUrlParams(input.urlParams as object | undefined)),
+        const query = new URLSearchParams(toUrlParams(input.urlParams as object | undefined)).toString()
+        const path = toPath(endpoint.path, input.path as Record<string, unknown> | undefined)
+        let request = HttpClientRequest.make(method)(`${baseUrl}${path}${query === "" ? "" : `?${query}`}`).pipe(
           HttpClientRequest.acceptJson,
           HttpClientRequest.setHeader("user-agent", USER_AGENT)
         )

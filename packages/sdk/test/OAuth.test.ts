@@ -378,6 +378,24 @@ describe("OAuth refresh", () => {
       expect(apiRequests(fake)).toHaveLength(0)
     }))
 
+  it.effect("a token endpoint outage (5xx) is an InternalServerError, retried, and a later attempt can succeed", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make((request, seen) => {
+        if (!isTokenRequest(request)) return apiAccepting(accessN(1))(request)
+        return tokenCallNumber(seen) === 1 ? FakeHttp.json(503, { error: "temporarily_unavailable" }) : tokenOk(1)
+      })
+      const result = yield* runToEnd(withOAuth(fake, { ...baseOptions, expiresAt: 0 }, (agents) => agents.get("agt_1")))
+      expect(Either.isRight(result)).toBe(true)
+      expect(tokenRequests(fake)).toHaveLength(2)
+      const down = FakeHttp.make((request) =>
+        isTokenRequest(request) ? FakeHttp.json(502, { error: "bad_gateway" }) : apiAccepting("nothing")(request)
+      )
+      const failed = yield* runToEnd(withOAuth(down, { ...baseOptions, expiresAt: 0 }, (agents) => agents.get("agt_1")))
+      expect(Either.isLeft(failed) && failed.left._tag).toBe("InternalServerError")
+      expect(Either.isLeft(failed) && codeOf(failed.left)).toBe("HTTP_502")
+      expect(tokenRequests(down)).toHaveLength(3)
+    }))
+
   it.effect("no token, refresh token or client secret in errors or logs", () =>
     Effect.gen(function*() {
       const logs = FakeHttp.captureLogs()

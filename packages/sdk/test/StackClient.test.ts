@@ -81,7 +81,8 @@ const get: Call = (agents) => agents.get("agt_1")
 const listPage: Call = (agents) => agents.listPage({ page: 1 })
 const REGISTER_URL = "https://api.getstack.run/v1/agents/register"
 const GET_URL = "https://api.getstack.run/v1/agents/agt_1"
-const LIST_URL = "https://api.getstack.run/v1/agents"
+/** The URL of `listPage({ page: 1 })`: errors name the query too. */
+const LIST_URL = "https://api.getstack.run/v1/agents?page=1"
 
 const withRequestId = (status: number) => ({ "x-request-id": `req_${status}` })
 
@@ -615,6 +616,16 @@ describe("retries", () => {
       expect(fake.count()).toBe(5)
     }))
 
+  it.effect("retry: false on the client disables retries; a call may still ask for them", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
+      yield* failureOf(withAgents(fake, get, { retry: false }))
+      expect(fake.count()).toBe(1)
+      const again = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
+      yield* failureOf(withAgents(again, (agents) => agents.get("agt_1", { retry: { maxRetries: 1 } }), { retry: false }))
+      expect(again.count()).toBe(2)
+    }))
+
   it.effect("retry: false on a call disables retries", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
@@ -901,6 +912,15 @@ describe("requests", () => {
       expect(fake.requests[0]?.url).toBe("http://x.test/v1/agents/agt_1")
     }))
 
+  it.effect("an empty STACK_BASE_URL counts as unset", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(always(agentOk))
+      yield* withAgents(fake, get).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["STACK_BASE_URL", " "]])))
+      )
+      expect(fake.requests[0]?.url).toBe("https://api.getstack.run/v1/agents/agt_1")
+    }))
+
   it.effect("the baseUrl option wins over STACK_BASE_URL", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(agentOk))
@@ -989,7 +1009,7 @@ describe("agents.list", () => {
         status: 400,
         code: "INVALID_REQUEST",
         requestId: "req_page2",
-        url: "https://api.getstack.run/v1/agents"
+        url: "https://api.getstack.run/v1/agents?page=2&limit=2"
       })
       expect(fake.count()).toBe(2)
     }))

@@ -10,10 +10,10 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as OAuth from "../api/OAuth.js"
 import { type Auth, toRedacted } from "../Auth.js"
-import { AuthenticationError, ConnectionError, TimeoutError } from "../StackError.js"
+import { AuthenticationError, ConnectionError, InternalServerError, TimeoutError } from "../StackError.js"
 
 /** Errors a token lookup can produce. */
-export type TokenError = AuthenticationError | ConnectionError | TimeoutError
+export type TokenError = AuthenticationError | ConnectionError | InternalServerError | TimeoutError
 
 /** Where the bearer token of each attempt comes from. */
 export interface TokenSource {
@@ -125,7 +125,12 @@ const oauth = (
             onNone: () => `token endpoint answered ${response.status}`,
             onSome: (e) => `token endpoint answered ${response.status} ${e.error}${e.error_description ? `: ${e.error_description}` : ""}`
           })
-          return yield* Effect.fail(fail(reason, response.status))
+          // an outage of the token endpoint is not a credentials problem: it may be retried
+          return yield* Effect.fail(
+            response.status >= 500
+              ? new InternalServerError({ status: response.status, code: `HTTP_${response.status}`, message: reason, method: "POST", url: tokenUrl })
+              : fail(reason, response.status)
+          )
         }
         return yield* decodeTokenResponse(text).pipe(
           Effect.mapError(() => fail("token endpoint answered with an unreadable body", response.status))

@@ -1,0 +1,162 @@
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import { AgentJwt, AgentsEndpoints } from "../api/Agents.js"
+import { AuthenticationError, CredentialsFileError } from "../StackError.js"
+import type { Service as StackClientService } from "../StackClient.js"
+import { base64url, signEd25519, signJwt } from "./jose.js"
+import type { TokenError, TokenSource } from "./tokens.js"
+
+/**
+ * An agent's key as stored in `~/.stack/agents/<agent_id>.json` (mode 0600).
+ * STACK's docs do not give the layout; this is the SDK's.
+ */
+export const StoredAgentKey = Schema.Struct({
+  agent_id: Schema.String,
+  key_id: Schema.String,
+  /** The Ed25519 private key as a JWK (kty OKP, crv Ed25519, x, d). */
+  private_key: Schema.Struct({ kty: Schema.Literal("OKP"), crv: Schema.Literal("Ed25519"), x: Schema.String, d: Schema.String }),
+  enrolled_at: Schema.String
+})
+export type StoredAgentKey = typeof StoredAgentKey.Type
+
+/** Where agent keys are kept. */
+export interface AgentKeyStore {
+  readonly describe: (agentId: string) => string
+  readonly load: (agentId: string) => Effect.Effect<Option.Option<StoredAgentKey>, CredentialsFileError>
+  readonly save: (key: StoredAgentKey) => Effect.Effect<void, CredentialsFileError>
+}
+
+const decodeStored = Schema.decodeUnknown(Schema.parseJson(StoredAgentKey))
+const encodeStored = Schema.encodeSync(Schema.parseJson(StoredAgentKey, { space: 2 }))
+
+/** Agent ids are file names here: keep them to what STACK's ids look like. */
+const safeAgentId = /^[A-Za-z0-9_-]{1,128}$/
+
+/** A key store in a directory, one file per agent, mode 0600. */
+export const fileStore = (directory: string): Effect.Effect<AgentKeyStore, never, FileSystem.FileSystem> =>
+  Effect.map(FileSystem.FileSystem, (fs) => {
+    const pathOf = (agentId: string) => `${directory.replace(/\/+$/, "")}/${agentId}.json`
+    const fail = (agentId: string, message: string) =>
+      new CredentialsFileError({ message: `${pathOf(agentId)}: ${message}`, path: pathOf(agentId) })
+    const checked = (agentId: string) =>
+      safeAgentId.test(agentId) ? Effect.void : Effect.fail(fail(agentId, "not a valid agent id"))
+    return {
+      describe: pathOf,
+      load: (agentId) =>
+        Effect.gen(function*() {
+          yield* checked(agentId)
+          const path = pathOf(agentId)
+          if (!(yield* fs.exists(path).pipe(Effect.mapError((e) => fail(agentId, e.message))))) return Option.none()
+          const text = yield* fs.readFileString(path).pipe(Effect.mapError((e) => fail(agentId, e.message)))
+          const key = yield* decodeStored(text).pipe(Effect.mapError(() => fail(agentId, "not a valid agent key file")))
+          if (key.agent_id !== agentId) return yield* Effect.fail(fail(agentId, `holds the key of ${key.agent_id}`))
+          return Option.some(key)
+        }),
+      save: (key) =>
+        Effect.gen(function*() {
+          yield* checked(key.agent_id)
+          const path = pathOf(key.agent_id)
+          const temporary = `${path}.${crypto.randomUUID()}.tmp`
+          yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 })
+          yield* fs.writeFileString(temporary, encodeStored(key), { mode: 0o600 })
+          yield* fs.chmod(temporary, 0o600)
+          yield* fs.rename(temporary, path)
+        }).pipe(Effect.mapError((e) => e._tag === "CredentialsFileError" ? e : fail(key.agent_id, e.message)))
+    }
+  })
+
+const utf8 = new TextEncoder()
+
+const importPrivate = (key: StoredAgentKey["private_key"]) =>
+  Effect.promise(() => crypto.subtle.importKey("jwk", key, { name: "Ed25519" }, false, ["sign"]))
+
+/**
+ * The token source of an agent: the agent's Ed25519 key (enrolled with the
+ * operator's credentials the first time, then read from the store) signs a
+ * fresh 60-second JWT for every request.
+ */
+export const tokenSource = (options: {
+  readonly agentId: string
+  readonly store: AgentKeyStore
+  /** A client authenticated as the operator, for enrollment. */
+  readonly operator: StackClientService
+}): Effect.Effect<TokenSource> =>
+  Effect.gen(function*() {
+    const { agentId, store, operator } = options
+    const loaded = yield* Ref.make(Option.none<CryptoKey>())
+    const lock = yield* Effect.makeSemaphore(1)
+    const keyError = (code: string, message: string) =>
+      new AuthenticationError({ status: 401, code, message, method: "POST", url: store.describe(agentId) })
+
+    const enroll = Effect.gen(function*() {
+      const pair = yield* Effect.promise(() =>
+        crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as Promise<CryptoKeyPair>
+      )
+      const jwk = yield* Effect.promise(() => crypto.subtle.exportKey("jwk", pair.privateKey))
+      if (jwk.x === undefined || jwk.d === undefined) return yield* Effect.dieMessage("Ed25519 key export without x or d")
+      const challenge = yield* operator.call(AgentsEndpoints.enrollmentChallenge, { path: { id: agentId } })
+      const signature = yield* signEd25519(pair.privateKey, utf8.encode(challenge.challenge))
+      const enrolled = yield* operator.call(AgentsEndpoints.enroll, {
+        path: { id: agentId },
+        payload: {
+          public_key: { kty: "OKP", crv: "Ed25519", x: jwk.x },
+          challenge_id: challenge.challenge_id,
+          signed_challenge: base64url(signature)
+        }
+      })
+      yield* store.save({
+        agent_id: agentId,
+        key_id: enrolled.key_id,
+        private_key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d },
+        enrolled_at: new Date(yield* Clock.currentTimeMillis).toISOString()
+      })
+      return pair.privateKey
+    })
+
+    const key: Effect.Effect<CryptoKey, TokenError> = lock.withPermits(1)(Effect.gen(function*() {
+      const cached = yield* Ref.get(loaded)
+      if (Option.isSome(cached)) return cached.value
+      const stored = yield* store.load(agentId)
+      const privateKey = Option.isSome(stored) ? yield* importPrivate(stored.value.private_key) : yield* enroll
+      yield* Ref.set(loaded, Option.some(privateKey))
+      return privateKey
+    })).pipe(
+      Effect.catchAll((error): Effect.Effect<never, TokenError> => {
+        switch (error._tag) {
+          case "ConnectionError":
+          case "TimeoutError":
+            return Effect.fail(error)
+          case "CredentialsFileError":
+            return Effect.fail(keyError("AGENT_KEY_UNAVAILABLE", error.message))
+          default:
+            return Effect.fail(
+              keyError("AGENT_ENROLLMENT_FAILED", `enrolling a key for ${agentId} failed: ${error._tag}: ${error.message}`)
+            )
+        }
+      })
+    )
+
+    return {
+      token: Effect.gen(function*() {
+        const privateKey = yield* key
+        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const jwt = yield* signJwt(privateKey, { typ: "JWT" }, {
+          iss: AgentJwt.issuer,
+          sub: agentId,
+          aud: AgentJwt.audience,
+          iat: now,
+          nbf: now,
+          exp: now + AgentJwt.lifetimeSeconds,
+          jti: crypto.randomUUID()
+        })
+        return Redacted.make(jwt)
+      }),
+      // each attempt signs a fresh JWT already: a 401 is not cured by another one
+      invalidate: () => Effect.succeed(false)
+    }
+  })
