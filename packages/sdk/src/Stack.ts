@@ -181,9 +181,11 @@ export const layerConfig = (
 > => {
   const { apiKey, credentialsPath, ...rest } = options
   return Layer.unwrapEffect(
-    Effect.map(
-      resolveAuth({ apiKey, credentialsPath }),
-      ({ auth, baseUrl }) => layerAuth(auth, { ...rest, baseUrl: rest.baseUrl ?? baseUrl })
-    )
+    Effect.gen(function*() {
+      const { auth, baseUrl } = yield* resolveAuth({ apiKey, credentialsPath })
+      // the option, then STACK_BASE_URL, then the credentials file
+      const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
+      return layerAuth(auth, { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? baseUrl })
+    })
   )
 }

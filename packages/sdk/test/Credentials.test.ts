@@ -228,7 +228,8 @@ describe("OAuth tokens in the credentials file", () => {
         client_id: "cli_from_file",
         access_token: "at_EXPIRED_SECRET",
         refresh_token: REFRESH_0,
-        expires_at: 0
+        expires_at: 0,
+        email: "ops@example.com"
       })
       expect(modeOf(path)).toBe(0o644)
       const { fake, tokenCalls } = oauthServer("https://api.getstack.run/v1/oauth/token")
@@ -246,6 +247,7 @@ describe("OAuth tokens in the credentials file", () => {
           expect(fake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${access(1)}`)
           expect(readFile(path)).toEqual({
             client_id: "cli_from_file",
+            email: "ops@example.com",
             access_token: access(1),
             refresh_token: rotated(1),
             expires_at: 3_600_000
@@ -286,6 +288,9 @@ describe("OAuth tokens in the credentials file", () => {
       expect(tokenCalls()).toHaveLength(1)
       expect(new URLSearchParams(tokenCalls()[0]?.body).get("client_id")).toBe("getstack-sdk")
       expect(fake.requests.at(-1)?.url).toBe("http://api.test/v1/agents/agt_1")
+      // STACK_BASE_URL wins over the file's base_url
+      yield* getThroughLayerConfig(fake).pipe(withEnv({ HOME: home, STACK_BASE_URL: "http://env.test" }))
+      expect(fake.requests.at(-1)?.url).toBe("http://env.test/v1/agents/agt_1")
       expect(readFile(path)).toMatchObject({
         refresh_token: rotated(1),
         token_url: "http://auth.test/oauth/token",

@@ -24,7 +24,6 @@ export const CredentialsFile = Schema.Struct({
 export type CredentialsFile = typeof CredentialsFile.Type
 
 const decode = Schema.decodeUnknown(Schema.parseJson(CredentialsFile))
-const encode = Schema.encodeSync(Schema.parseJson(CredentialsFile, { space: 2 }))
 
 /** The public client id the SDK uses when the file names none. */
 export const DEFAULT_CLIENT_ID = "getstack-sdk"
@@ -44,12 +43,24 @@ export const read = (path: string) =>
     return Option.some(file)
   })
 
-/** Writes the file atomically (temporary file, then rename), mode 0600. */
-export const write = (path: string, file: CredentialsFile) =>
+/**
+ * Updates fields of the file atomically (temporary file, then rename), mode
+ * 0600, keeping every other field as it is now on disk — fields the SDK does
+ * not know included, since other tools write this file too. A field given as
+ * `undefined` is removed.
+ */
+export const update = (path: string, fields: Partial<CredentialsFile>) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const current = yield* fs.readFileString(path).pipe(
+      Effect.map((text): unknown => JSON.parse(text)),
+      Effect.orElseSucceed((): unknown => ({}))
+    )
+    const base = typeof current === "object" && current !== null && !Array.isArray(current) ? current : {}
     const temporary = `${path}.${crypto.randomUUID()}.tmp`
-    yield* fs.writeFileString(temporary, encode(file), { mode: 0o600 })
+    const next: Record<string, unknown> = { ...base, ...fields }
+    for (const [key, value] of Object.entries(fields)) if (value === undefined) delete next[key]
+    yield* fs.writeFileString(temporary, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 })
     yield* fs.chmod(temporary, 0o600)
     yield* fs.rename(temporary, path)
   })
@@ -57,7 +68,6 @@ export const write = (path: string, file: CredentialsFile) =>
 /** The auth strategy a credentials file describes. */
 export const toAuth = (path: string, file: CredentialsFile, fs: FileSystem.FileSystem): Auth.Auth => {
   if (file.refresh_token === undefined) return Auth.apiKey(file.api_key ?? "")
-  let current = file
   return Auth.oauth({
     clientId: file.client_id ?? DEFAULT_CLIENT_ID,
     clientSecret: file.client_secret,
@@ -65,17 +75,14 @@ export const toAuth = (path: string, file: CredentialsFile, fs: FileSystem.FileS
     refreshToken: file.refresh_token,
     expiresAt: file.expires_at,
     tokenUrl: file.token_url,
-    onRefresh: (tokens) => {
-      current = {
-        ...current,
+    onRefresh: (tokens) =>
+      update(path, {
         access_token: Redacted.value(tokens.accessToken),
         refresh_token: Redacted.value(tokens.refreshToken),
         expires_at: tokens.expiresAt
-      }
-      return write(path, current).pipe(
+      }).pipe(
         Effect.provideService(FileSystem.FileSystem, fs),
         Effect.catchAll((error) => Effect.logWarning(`could not store the rotated refresh token in ${path}`, error.message))
       )
-    }
   })
 }
