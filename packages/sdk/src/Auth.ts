@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import type { AgentKeyStore } from "./internal/agentKey.js"
 
 /**
  * The tokens an OAuth refresh produced, handed to `onRefresh` so they can be
@@ -41,15 +42,59 @@ export interface OAuthOptions {
 }
 
 /**
+ * An operator API key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiKeyAuth {
+  readonly _tag: "ApiKey"
+  readonly apiKey: Redacted.Redacted<string>
+}
+
+/**
+ * A dashboard session JWT.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionAuth {
+  readonly _tag: "Session"
+  readonly token: Redacted.Redacted<string>
+}
+
+/**
+ * OAuth with refresh.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthAuth {
+  readonly _tag: "OAuth"
+  readonly options: OAuthOptions
+}
+
+/**
+ * An agent's own key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentKeyAuth {
+  readonly _tag: "AgentKey"
+  readonly agentId: string
+  /** The operator's credentials, used once, to enroll the agent's key. */
+  readonly operator: Auth
+  readonly store: AgentKeyStore
+}
+
+/**
  * An authentication strategy.
  *
  * @since 0.1.0
  * @category models
  */
-export type Auth =
-  | { readonly _tag: "ApiKey"; readonly apiKey: Redacted.Redacted<string> }
-  | { readonly _tag: "Session"; readonly token: Redacted.Redacted<string> }
-  | { readonly _tag: "OAuth"; readonly options: OAuthOptions }
+export type Auth = ApiKeyAuth | SessionAuth | OAuthAuth | AgentKeyAuth
 
 const redact = (value: Redacted.Redacted<string> | string): Redacted.Redacted<string> =>
   Redacted.isRedacted(value) ? value : Redacted.make(value)
@@ -60,7 +105,7 @@ const redact = (value: Redacted.Redacted<string> | string): Redacted.Redacted<st
  * @since 0.1.0
  * @category constructors
  */
-export const apiKey = (key: Redacted.Redacted<string> | string): Auth => ({ _tag: "ApiKey", apiKey: redact(key) })
+export const apiKey = (key: Redacted.Redacted<string> | string): ApiKeyAuth => ({ _tag: "ApiKey", apiKey: redact(key) })
 
 /**
  * A dashboard session JWT (`eyJ…`).
@@ -68,7 +113,7 @@ export const apiKey = (key: Redacted.Redacted<string> | string): Auth => ({ _tag
  * @since 0.1.0
  * @category constructors
  */
-export const session = (token: Redacted.Redacted<string> | string): Auth => ({ _tag: "Session", token: redact(token) })
+export const session = (token: Redacted.Redacted<string> | string): SessionAuth => ({ _tag: "Session", token: redact(token) })
 
 /**
  * OAuth: the access token is refreshed when it expires and after a 401, once
@@ -77,7 +122,22 @@ export const session = (token: Redacted.Redacted<string> | string): Auth => ({ _
  * @since 0.1.0
  * @category constructors
  */
-export const oauth = (options: OAuthOptions): Auth => ({ _tag: "OAuth", options })
+export const oauth = (options: OAuthOptions): OAuthAuth => ({ _tag: "OAuth", options })
+
+/**
+ * Acting as an agent: the agent's own Ed25519 key (generated and enrolled with
+ * the operator's credentials on first use, then kept in `store`) signs a
+ * 60-second JWT for every request. `Stack.asAgent` sets this up with keys in
+ * `~/.stack/agents`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const agentKey = (options: {
+  readonly agentId: string
+  readonly operator: Auth
+  readonly store: AgentKeyStore
+}): AgentKeyAuth => ({ _tag: "AgentKey", ...options })
 
 /**
  * @since 0.1.0

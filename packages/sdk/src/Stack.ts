@@ -14,7 +14,10 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Agents from "./Agents.js"
 import * as Auth from "./Auth.js"
+import * as AgentKey from "./internal/agentKey.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
+import * as Missions from "./Missions.js"
+import * as Passports from "./Passports.js"
 import * as StackClient from "./StackClient.js"
 import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
 
@@ -24,6 +27,8 @@ import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
  */
 export interface Service {
   readonly agents: Agents.Service
+  readonly passports: Passports.Service
+  readonly missions: Missions.Service
   readonly client: StackClient.Service
 }
 
@@ -39,7 +44,7 @@ export class Stack extends Context.Tag("@getstack/effect/Stack")<Stack, Service>
  * @since 0.1.0
  * @category models
  */
-export type Services = Stack | StackClient.StackClient | Agents.Agents
+export type Services = Stack | StackClient.StackClient | Agents.Agents | Passports.Passports | Missions.Missions
 
 /**
  * Client options besides auth.
@@ -49,12 +54,17 @@ export type Services = Stack | StackClient.StackClient | Agents.Agents
  */
 export type ClientOptions = Omit<StackClient.Options, "auth">
 
-const servicesLayer: Layer.Layer<Stack | Agents.Agents, never, StackClient.StackClient> = Layer.effect(
+const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, never, StackClient.StackClient> = Layer.effect(
   Stack,
   Effect.gen(function*() {
-    return { agents: yield* Agents.Agents, client: yield* StackClient.StackClient }
+    return {
+      agents: yield* Agents.Agents,
+      passports: yield* Passports.Passports,
+      missions: yield* Missions.Missions,
+      client: yield* StackClient.StackClient
+    }
   })
-).pipe(Layer.provideMerge(Agents.layer))
+).pipe(Layer.provideMerge(Layer.mergeAll(Agents.layer, Passports.layer, Missions.layer)))
 
 /**
  * Every service over a client with the given auth strategy.
@@ -186,6 +196,53 @@ export const layerConfig = (
       // the option, then STACK_BASE_URL, then the credentials file
       const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
       return layerAuth(auth, { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? baseUrl })
+    })
+  )
+}
+
+/**
+ * Options of `asAgent`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsAgentOptions extends ConfigOptions {
+  /** The operator's credentials, for the first enrollment; found like `layerConfig` does when left out. */
+  readonly operator?: Auth.Auth | undefined
+  /** Where agent keys live; defaults to `~/.stack/agents`. */
+  readonly keyDirectory?: string | undefined
+}
+
+/**
+ * Every service, acting as an agent: requests are signed by the agent's own
+ * Ed25519 key, generated and enrolled with the operator's credentials on first
+ * use and kept in `~/.stack/agents/<agent_id>.json` (mode 0600). STACK limits
+ * an agent to what belongs to it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const asAgent = (
+  agentId: string,
+  options: AsAgentOptions = {}
+): Layer.Layer<
+  Services,
+  CredentialsNotFoundError | CredentialsFileError,
+  HttpClient.HttpClient | FileSystem.FileSystem
+> => {
+  const { apiKey, credentialsPath, operator, keyDirectory, ...rest } = options
+  return Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const resolved = operator === undefined ? yield* resolveAuth({ apiKey, credentialsPath }) : undefined
+      const home = yield* Effect.orElseSucceed(homeDirectory, Option.none)
+      const directory = keyDirectory ??
+        `${Option.getOrElse(home, () => ".").replace(/\/+$/, "")}/.stack/agents`
+      const store = yield* AgentKey.fileStore(directory)
+      const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
+      return layerAuth(
+        Auth.agentKey({ agentId, operator: operator ?? resolved!.auth, store }),
+        { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? resolved?.baseUrl }
+      )
     })
   )
 }

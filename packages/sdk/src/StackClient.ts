@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
+import * as AgentKey from "./internal/agentKey.js"
 import { makeTokenSource } from "./internal/tokens.js"
 import * as Retry from "./Retry.js"
 import {
@@ -208,7 +209,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const httpClient = yield* HttpClient.HttpClient
     const envBaseUrl = yield* baseUrlFromEnvironment
     const baseUrl = (options.baseUrl ?? Option.getOrElse(envBaseUrl, () => DEFAULT_BASE_URL)).replace(/\/+$/, "")
-    const tokens = yield* makeTokenSource(options.auth, baseUrl, httpClient)
+    const auth = options.auth
+    const tokens = auth._tag === "AgentKey"
+      ? yield* AgentKey.tokenSource({
+        agentId: auth.agentId,
+        store: auth.store,
+        operator: yield* make({ ...options, baseUrl, auth: auth.operator })
+      })
+      : yield* makeTokenSource(auth, baseUrl, httpClient)
     const clientTimeout = options.timeout ?? DEFAULT_TIMEOUT
 
     const attempt = (request: HttpClientRequest.HttpClientRequest, declared: ReadonlySet<number>, timeout: Duration.DurationInput) =>

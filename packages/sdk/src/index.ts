@@ -6,6 +6,8 @@
 export * as Agents from "./Agents.js"
 export * as Api from "./api/index.js"
 export * as Auth from "./Auth.js"
+export * as Missions from "./Missions.js"
+export * as Passports from "./Passports.js"
 export * as Retry from "./Retry.js"
 export * as Stack from "./Stack.js"
 export * as StackClient from "./StackClient.js"

@@ -9,7 +9,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as OAuth from "../api/OAuth.js"
-import { type Auth, toRedacted } from "../Auth.js"
+import { type ApiKeyAuth, type OAuthAuth, type SessionAuth, toRedacted } from "../Auth.js"
 import { AuthenticationError, ConnectionError, InternalServerError, TimeoutError } from "../StackError.js"
 
 /** Errors a token lookup can produce. */
@@ -74,7 +74,7 @@ const decodeTokenError = Schema.decodeUnknownOption(Schema.parseJson(OAuth.Token
  * (rotated) refresh token; an invalidation wins over a refresh in flight.
  */
 const oauth = (
-  options: Extract<Auth, { _tag: "OAuth" }>["options"],
+  options: OAuthAuth["options"],
   baseUrl: string,
   httpClient: HttpClient.HttpClient
 ): Effect.Effect<TokenSource, never, Scope.Scope> =>
@@ -215,7 +215,7 @@ const oauth = (
 
 /** The token source of an auth strategy. */
 export const makeTokenSource = (
-  auth: Auth,
+  auth: ApiKeyAuth | SessionAuth | OAuthAuth,
   baseUrl: string,
   httpClient: HttpClient.HttpClient
 ): Effect.Effect<TokenSource, never, Scope.Scope> => {
