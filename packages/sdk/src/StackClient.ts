@@ -16,6 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -139,7 +140,7 @@ type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
 
 interface EndpointPlan {
   readonly declared: ReadonlySet<number>
-  readonly decodeSuccess: ((u: unknown) => Effect.Effect<unknown, unknown>) | undefined
+  readonly decodeSuccess: ((u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>) | undefined
 }
 
 const plans = new WeakMap<AnyEndpoint, EndpointPlan>()
@@ -162,6 +163,10 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
 
 const BODY_EXCERPT = 1000
+
+/** Where a body fails its schema, without the values (they may be secrets). */
+const mismatchedPaths = (error: ParseResult.ParseError): string =>
+  [...new Set(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.path.join(".") || "(root)"))].join(", ")
 
 /** A failed attempt, before the retry policy has looked at it. */
 class AttemptFailure {
@@ -273,7 +278,10 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const attemptWithReauth = (request: HttpClientRequest.HttpClientRequest, declared: ReadonlySet<number>, timeout: Duration.DurationInput) =>
       attempt(request, declared, timeout).pipe(
         Effect.catchIf(
-          (failure) => failure.error._tag === "AuthenticationError" && failure.token !== undefined,
+          // a passport's own 401 (PASSPORT_REVOKED, PASSPORT_EXPIRED) says nothing of the caller's token
+          (failure) =>
+            failure.error._tag === "AuthenticationError" && failure.token !== undefined &&
+            !failure.error.code.startsWith("PASSPORT_"),
           (failure) =>
             Effect.flatMap(
               tokens.invalidate(failure.token!),
@@ -316,11 +324,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             requestId,
             method,
             url: request.url,
-            body: text.slice(0, BODY_EXCERPT)
+            body: Redacted.make(text.slice(0, BODY_EXCERPT))
           })
         const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => decodeFailure("the response body is not JSON") })
         return yield* plan.decodeSuccess(json).pipe(
-          Effect.mapError((error) => decodeFailure(`the response body does not match the contract: ${String(error)}`))
+          Effect.mapError((error) => decodeFailure(`the response body does not match the contract at ${mismatchedPaths(error)}`))
         )
       })
 

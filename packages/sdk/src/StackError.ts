@@ -150,7 +150,9 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutErr
 }) {}
 
 /**
- * A successful response whose body does not match the contract.
+ * A successful response whose body does not match the contract. The message
+ * names the fields that do not match; the body itself (its first 1000
+ * characters) is `Redacted`, as it may hold tokens.
  *
  * @since 0.1.0
  * @category errors
@@ -161,7 +163,7 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   requestId: Schema.optional(Schema.String),
   method: Schema.String,
   url: Schema.String,
-  body: Schema.String
+  body: Schema.Redacted(Schema.String)
 }) {}
 
 /**

@@ -226,7 +226,7 @@ describe("OAuth refresh", () => {
           return n === 1 ? Deferred.await(firstRefresh).pipe(Effect.as(tokenOk(1))) : tokenOk(n)
         }
         if (request.headers.authorization === `Bearer ${ACCESS_OLD}`) {
-          const unauthorized = FakeHttp.stackError(401, "PASSPORT_EXPIRED", "expired")
+          const unauthorized = FakeHttp.stackError(401, "UNAUTHORIZED", "access token expired")
           // call b's 401 arrives only once the test says so
           return request.pathname.endsWith("/b") ? Deferred.await(secondUnauthorized).pipe(Effect.as(unauthorized)) : unauthorized
         }
@@ -394,6 +394,17 @@ describe("OAuth refresh", () => {
       expect(Either.isLeft(failed) && failed.left._tag).toBe("InternalServerError")
       expect(Either.isLeft(failed) && codeOf(failed.left)).toBe("HTTP_502")
       expect(tokenRequests(down)).toHaveLength(3)
+    }))
+
+  it.effect("a passport's own 401 (PASSPORT_REVOKED) does not refresh the caller's token", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make((request) =>
+        isTokenRequest(request) ? tokenOk(1) : FakeHttp.stackError(401, "PASSPORT_REVOKED", "the passport was revoked")
+      )
+      const result = yield* runToEnd(withOAuth(fake, baseOptions, (agents) => agents.get("agt_1")))
+      expect(Either.isLeft(result) && codeOf(result.left)).toBe("PASSPORT_REVOKED")
+      expect(tokenRequests(fake)).toHaveLength(0)
+      expect(apiRequests(fake)).toHaveLength(1)
     }))
 
   it.effect("no token, refresh token or client secret in errors or logs", () =>

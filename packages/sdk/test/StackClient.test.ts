@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Random from "effect/Random"
@@ -763,7 +764,7 @@ describe("success bodies that do not match the contract", () => {
       expect(e.requestId).toBe(`req_${scenario.reply.status}`)
       expect(e.message).toContain(scenario.message)
       const sent = typeof scenario.reply.body === "string" ? scenario.reply.body : JSON.stringify(scenario.reply.body)
-      expect(e.body).toBe(sent)
+      expect(Redacted.value(e.body)).toBe(sent)
       // a decode failure is not retried
       expect(fake.count()).toBe(1)
     }))
@@ -774,8 +775,20 @@ describe("success bodies that do not match the contract", () => {
       const fake = FakeHttp.make(always(FakeHttp.text(200, body)))
       const error = yield* failureOf(withAgents(fake, get))
       expect(error._tag).toBe("ResponseDecodeError")
-      expect((error as StackError.ResponseDecodeError).body).toBe("x".repeat(1000))
+      expect(Redacted.value((error as StackError.ResponseDecodeError).body)).toBe("x".repeat(1000))
       expect((error as StackError.ResponseDecodeError).requestId).toBeUndefined()
+    }))
+
+  it.effect("the message names the mismatched fields, never their values; the body is Redacted", () =>
+    Effect.gen(function*() {
+      const secret = "pp_SECRET_TOKEN_VALUE_42"
+      const fake = FakeHttp.make(always(FakeHttp.json(200, FakeHttp.agentJson({ status: secret, passport_blocked: secret }))))
+      const error = yield* failureOf(withAgents(fake, get))
+      expect(error._tag).toBe("ResponseDecodeError")
+      expect(error.message).toContain("status")
+      expect(error.message).toContain("passport_blocked")
+      for (const rendering of FakeHttp.renderings(error)) expect(rendering).not.toContain(secret)
+      expect(Redacted.value((error as StackError.ResponseDecodeError).body)).toContain(secret)
     }))
 
   it.effect("unknown extra fields are tolerated", () =>
