@@ -72,6 +72,104 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
       created_at INTEGER NOT NULL,
       PRIMARY KEY (operator_id, key)
     )`
+  }),
+  "0002_passports": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // the emulator's passport signing key (Ed25519), kept with its database
+    yield* sql`CREATE TABLE signing_keys (
+      kid TEXT PRIMARY KEY,
+      private_jwk TEXT NOT NULL,
+      public_jwk TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE TABLE missions (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      agent_id TEXT,
+      status TEXT NOT NULL,
+      intent_summary TEXT NOT NULL,
+      intent_services TEXT NOT NULL,
+      started_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      completed_at INTEGER,
+      revoked_at INTEGER,
+      terminal_state TEXT,
+      revoke_reason TEXT,
+      notes TEXT,
+      output TEXT,
+      start_hash TEXT,
+      passport_jti TEXT,
+      passport_ttl_seconds INTEGER,
+      checkpoint_interval_seconds INTEGER,
+      scopes TEXT
+    )`
+    yield* sql`CREATE INDEX missions_by_operator ON missions (operator_id, started_at)`
+    yield* sql`CREATE INDEX missions_by_start ON missions (operator_id, start_hash)`
+    // times in epoch milliseconds; expires_at is always whole seconds (the JWT's exp)
+    yield* sql`CREATE TABLE passports (
+      jti TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      agent_id TEXT NOT NULL,
+      parent_jti TEXT REFERENCES passports(jti),
+      session_id TEXT NOT NULL,
+      mission_id TEXT REFERENCES missions(id),
+      delegation_depth INTEGER NOT NULL,
+      accountability TEXT NOT NULL,
+      intent_services TEXT NOT NULL,
+      checkpoint_interval INTEGER,
+      claims TEXT NOT NULL,
+      token TEXT NOT NULL,
+      issued_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      refreshed_at INTEGER,
+      last_checkpoint_at INTEGER,
+      checked_out_at INTEGER,
+      revoked_at INTEGER,
+      revoke_reason TEXT
+    )`
+    yield* sql`CREATE INDEX passports_by_agent ON passports (operator_id, agent_id)`
+    yield* sql`CREATE INDEX passports_by_parent ON passports (parent_jti)`
+    yield* sql`CREATE INDEX passports_by_mission ON passports (mission_id)`
+    yield* sql`CREATE TABLE checkouts (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      agent_id TEXT NOT NULL,
+      passport_jti TEXT NOT NULL REFERENCES passports(jti),
+      review TEXT NOT NULL,
+      services_used TEXT NOT NULL,
+      actions_count INTEGER NOT NULL,
+      delegated_to TEXT NOT NULL,
+      summary TEXT,
+      created_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE TABLE security_signals (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      agent_id TEXT NOT NULL,
+      passport_jti TEXT,
+      type TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      detail TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      resolved_at INTEGER
+    )`
+    yield* sql`CREATE INDEX security_signals_by_operator ON security_signals (operator_id, created_at)`
+    yield* sql`CREATE INDEX security_signals_by_passport ON security_signals (passport_jti)`
+    yield* sql`CREATE TABLE enrollment_challenges (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+      challenge TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      used_at INTEGER,
+      created_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE TABLE agent_keys (
+      agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+      key_id TEXT NOT NULL UNIQUE,
+      public_jwk TEXT NOT NULL,
+      enrolled_at INTEGER NOT NULL
+    )`
   })
 }
 

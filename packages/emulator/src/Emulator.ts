@@ -20,6 +20,8 @@ import * as Redacted from "effect/Redacted"
 import * as Database from "./Database.js"
 import * as AuditLog from "./domain/AuditLog.js"
 import * as Operators from "./domain/Operators.js"
+import * as Signals from "./domain/Signals.js"
+import * as Signing from "./domain/Signing.js"
 import * as App from "./http/App.js"
 
 /**
@@ -32,6 +34,15 @@ export interface Options {
   /** The default operator's API key (`sk_live_…` or `sk_test_…`); generated when left out. */
   readonly apiKey?: Redacted.Redacted<string> | string | undefined
 }
+
+/**
+ * A stored security signal (listing them over the API comes with the
+ * security events endpoints). Times are epoch milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SecuritySignal = Signals.SecuritySignal
 
 /**
  * @since 0.1.0
@@ -50,6 +61,14 @@ export interface Service {
   readonly createOperator: (options?: { readonly name?: string | undefined }) => Effect.Effect<Operators.OperatorWithKey>
   /** An operator's audit chain, oldest first. */
   readonly auditChain: (operatorId: string) => Effect.Effect<ReadonlyArray<AuditEntry>>
+  /** An operator's security signals, oldest first. */
+  readonly signals: (operatorId: string) => Effect.Effect<ReadonlyArray<SecuritySignal>>
+  /**
+   * Blocks an agent from new passports (`passport_blocked`), as a review's
+   * `blocked` decision does, until `unblock`. For tests, until the reviews
+   * endpoints exist.
+   */
+  readonly blockPassports: (agentId: string) => Effect.Effect<void>
 }
 
 /**
@@ -78,12 +97,14 @@ const make = (options: Options) =>
     if (apiKey !== undefined && !Operators.KEY_PATTERN.test(apiKey)) {
       return yield* new EmulatorStartError({ message: "the API key must look like sk_live_… or sk_test_…" })
     }
-    const context = yield* Effect.context<SqlClient.SqlClient>()
+    const database = yield* Effect.context<SqlClient.SqlClient>()
     const withDatabase = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-      Effect.orDie(Effect.provide(effect, context))
+      Effect.orDie(Effect.provide(effect, database))
     const defaultOperator = yield* withDatabase(Operators.ensureDefault(apiKey))
+    const signingKey = yield* withDatabase(Signing.loadOrCreate)
+    const context = Context.add(database, Signing.SigningKey, signingKey)
     const app = yield* App.make
-    const runtime = yield* Effect.runtime<SqlClient.SqlClient>()
+    const runtime = yield* Effect.provide(Effect.runtime<SqlClient.SqlClient | Signing.SigningKey>(), context)
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
     return Emulator.of({
       apiKey: defaultOperator.apiKey,
@@ -91,7 +112,11 @@ const make = (options: Options) =>
       app: Effect.provide(app, context),
       handler: (request) => handler(request),
       createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
-      auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId))
+      auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId)),
+      signals: (operatorId) => withDatabase(Signals.ofOperator(operatorId)),
+      blockPassports: (agentId) =>
+        withDatabase(Effect.asVoid(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql`UPDATE agents SET passport_blocked = 1 WHERE id = ${agentId}`)))
     })
   })
 

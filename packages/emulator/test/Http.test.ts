@@ -190,6 +190,27 @@ describe("the emulator over real HTTP (port 0)", () => {
         expect(theirs.json.id).not.toBe(mine.json.id)
       }))
 
+    it.effect("passports over HTTP: issued with the key; verify and the JWKS need no credentials", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        const agent = yield* call("POST", "/v1/agents/register", { json: { name: "wire-bot", accountability_mode: "standard" } })
+        const issued = yield* call("POST", "/v1/passports/issue", { json: { agent_id: agent.json.id, ttl_seconds: 60 } })
+        expect(issued.status).toBe(201)
+        expect(issued.json.token.split(".")).toHaveLength(3)
+        expectError(yield* call("POST", "/v1/passports/issue", { json: { agent_id: agent.json.id }, auth: null }), 401, "UNAUTHORIZED")
+        const verified = yield* call("POST", "/v1/passports/verify", { json: { token: issued.json.token }, auth: null })
+        expect(verified.status).toBe(200)
+        expect(verified.json).toMatchObject({ valid: true, jti: issued.json.jti, agent_id: agent.json.id })
+        const garbage = yield* call("POST", "/v1/passports/verify", { json: { token: "garbage" }, auth: null })
+        expect(garbage.status).toBe(200)
+        expect(garbage.json).toMatchObject({ valid: false, reason: "malformed" })
+        const jwks = yield* call("GET", "/v1/.well-known/jwks.json", { auth: null })
+        expect(jwks.status).toBe(200)
+        expect(jwks.json.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519" })
+        // a JWT that is no enrolled agent's is refused as such, not as an API key
+        expectError(yield* call("GET", "/v1/agents", { auth: issued.json.token }), 401, "UNAUTHORIZED")
+      }))
+
     it.effect("unknown routes answer STACK's 404 body; /openapi.json describes the contract", () =>
       Effect.gen(function*() {
         const { call } = yield* setup

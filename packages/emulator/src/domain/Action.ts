@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
-import type { AuditLayer } from "@getstack/effect/api/Audit"
+import type { AuditEntry, AuditLayer } from "@getstack/effect/api/Audit"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as AuditLog from "./AuditLog.js"
@@ -9,6 +9,12 @@ import { StackFailure } from "./Failure.js"
 /** Who acts, and under which request: every domain action takes one. */
 export interface Actor {
   readonly operatorId: string
+  /**
+   * The agent making the request with its enrolled key (an agent JWT), or
+   * `null` when the operator's own credentials were sent. An agent acts for
+   * its operator, limited to what belongs to it (see `Policy`).
+   */
+  readonly agentId: string | null
   readonly requestId: string
   /** SHA-256 hex of the request body, when there was one. */
   readonly payloadHash: string | null
@@ -19,33 +25,36 @@ export interface Actor {
 export const transact = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(effect))
 
-/** What the audit chain records of a mutating action. */
-export interface AuditSpec<A> {
+/** One entry of the chain, as an action describes it. */
+export interface EntrySpec {
   readonly action: string
   readonly layer?: AuditLayer | undefined
-  /** The agent the action concerned, read from its result. */
-  readonly agentId: (result: A) => string | null
-  /** The agent a refused action concerned, if known. */
-  readonly agentIdOnFailure?: string | null | undefined
-  readonly passportJti?: ((result: A) => string | null) | undefined
+  readonly agentId: string | null
+  readonly passportJti?: string | null | undefined
+  readonly outcome?: "success" | "failure" | undefined
+  /** The refusal a `failure` entry records. */
+  readonly failure?: StackFailure | undefined
 }
 
-const record = (actor: Actor, spec: AuditSpec<never>, entry: {
-  readonly outcome: "success" | "failure"
-  readonly agentId: string | null
-  readonly passportJti: string | null
-  readonly failure?: StackFailure | undefined
-}) =>
+/**
+ * Appends one entry for `actor`'s request to its operator's chain (trace id,
+ * duration and payload hash come from the request). Call it inside the
+ * transaction of the action it records; `audited` does.
+ */
+export const recordIn = (
+  actor: Actor,
+  entry: EntrySpec
+): Effect.Effect<AuditEntry, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    yield* AuditLog.append({
+    return yield* AuditLog.append({
       operator_id: actor.operatorId,
       trace_id: actor.requestId,
       agent_id: entry.agentId,
-      passport_jti: entry.passportJti,
-      layer: spec.layer ?? "system",
-      action: spec.action,
-      outcome: entry.outcome,
+      passport_jti: entry.passportJti ?? null,
+      layer: entry.layer ?? "system",
+      action: entry.action,
+      outcome: entry.outcome ?? "success",
       duration_ms: Math.max(0, now - actor.startedAt),
       payload_hash: actor.payloadHash,
       error_code: entry.failure?.code ?? null,
@@ -53,10 +62,27 @@ const record = (actor: Actor, spec: AuditSpec<never>, entry: {
     })
   })
 
+/** What the audit chain records of a mutating action. */
+export interface AuditSpec<A> {
+  readonly action: string
+  readonly layer?: AuditLayer | undefined
+  /** The agent the action concerned, read from its result (an agent caller is recorded instead). */
+  readonly agentId: (result: A) => string | null
+  /** The agent a refused action concerned, if known. */
+  readonly agentIdOnFailure?: string | null | undefined
+  readonly passportJti?: ((result: A) => string | null) | undefined
+  /**
+   * Further entries the action writes after its own, in the same transaction:
+   * one per passport a revocation cascaded to, for instance.
+   */
+  readonly followUps?: ((result: A) => ReadonlyArray<EntrySpec>) | undefined
+}
+
 /**
- * Runs a mutating action and its audit entry in one transaction, so the entry
- * exists exactly when the action's effects do. A refusal rolls the action back
- * and is recorded as a `failure` entry with its code.
+ * Runs a mutating action and its audit entries in one transaction, so the
+ * entries exist exactly when the action's effects do. A refusal rolls the
+ * action back and is recorded as a `failure` entry with its code. Entries of
+ * a request made by an agent name that agent.
  */
 export const audited = <A, E, R>(
   actor: Actor,
@@ -64,20 +90,26 @@ export const audited = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
   transact(Effect.tap(body, (result) =>
-    record(actor, spec as AuditSpec<never>, {
-      outcome: "success",
-      agentId: spec.agentId(result),
-      passportJti: spec.passportJti?.(result) ?? null
+    Effect.gen(function*() {
+      yield* recordIn(actor, {
+        action: spec.action,
+        layer: spec.layer,
+        agentId: actor.agentId ?? spec.agentId(result),
+        passportJti: spec.passportJti?.(result) ?? null
+      })
+      for (const entry of spec.followUps?.(result) ?? []) yield* recordIn(actor, entry)
     }))).pipe(
       Effect.tapError((error) =>
         error instanceof StackFailure
-          ? transact(record(actor, spec as AuditSpec<never>, {
+          ? Effect.asVoid(transact(recordIn(actor, {
+            action: spec.action,
+            layer: spec.layer,
             outcome: "failure",
             // an agent that is not the caller's is not named in the caller's chain
-            agentId: error.code === "NOT_FOUND" ? null : spec.agentIdOnFailure ?? null,
+            agentId: actor.agentId ?? (error.code === "NOT_FOUND" ? null : spec.agentIdOnFailure ?? null),
             passportJti: null,
             failure: error
-          }))
+          })))
           : Effect.void
       )
     )

@@ -16,8 +16,11 @@ import * as Effect from "effect/Effect"
 import { type Actor, audited } from "./Action.js"
 import { notFound, refuse } from "./Failure.js"
 import { newId } from "./Ids.js"
+import * as Policy from "./Policy.js"
+import * as Revocation from "./Revocation.js"
 
-interface AgentRow {
+/** A row of `agents`. Times are epoch milliseconds. */
+export interface AgentRow {
   readonly id: string
   readonly operator_id: string
   readonly name: string
@@ -44,12 +47,20 @@ const toAgent = (row: AgentRow): Agent =>
 const duplicateName = (name: string) =>
   refuse("CONFLICT", `an agent named ${name} already exists`, { field: "name" })
 
-const findRow = (actor: Actor, id: string) =>
+/** One of the operator's agents, whichever agent calls; `NOT_FOUND` otherwise. */
+export const operatorRow = (operatorId: string, id: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const [row] = yield* sql<AgentRow>`SELECT * FROM agents WHERE id = ${id} AND operator_id = ${actor.operatorId}`
+    const [row] = yield* sql<AgentRow>`SELECT * FROM agents WHERE id = ${id} AND operator_id = ${operatorId}`
     return row === undefined ? yield* notFound("agent", id) : row
   })
+
+/**
+ * One of the operator's agents, visible to the caller (an agent sees only
+ * itself); `NOT_FOUND` otherwise.
+ */
+export const findRow = (actor: Actor, id: string) =>
+  Policy.actsFor(actor, id) ? operatorRow(actor.operatorId, id) : notFound("agent", id)
 
 const nameTaken = (actor: Actor, name: string, exceptId: string | null) =>
   Effect.gen(function*() {
@@ -62,6 +73,7 @@ const nameTaken = (actor: Actor, name: string, exceptId: string | null) =>
 /** Registers an agent; a name the operator already uses is a conflict. */
 export const register = (actor: Actor, request: RegisterAgentRequest) =>
   audited(actor, { action: "agent.register", agentId: (agent) => agent.id }, Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "register agents")
     const sql = yield* SqlClient.SqlClient
     if (yield* nameTaken(actor, request.name, null)) return yield* duplicateName(request.name)
     const now = yield* Clock.currentTimeMillis
@@ -87,6 +99,7 @@ export const register = (actor: Actor, request: RegisterAgentRequest) =>
 /** One page of the operator's agents, newest first. */
 export const list = (actor: Actor, query: ListAgentsQuery) =>
   Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "list agents")
     const sql = yield* SqlClient.SqlClient
     const page = query.page ?? 1
     const limit = query.limit ?? AgentPageSize.default
@@ -98,7 +111,7 @@ export const list = (actor: Actor, query: ListAgentsQuery) =>
     return new AgentPage({ agents: rows.map(toAgent), page, limit, total, has_more: page * limit < total })
   })
 
-/** One agent of the operator. */
+/** One agent of the operator (an agent caller may read only itself). */
 export const get = (actor: Actor, id: string) => Effect.map(findRow(actor, id), toAgent)
 
 /** `agent.suspend` and `agent.activate` for status changes, else `agent.update`. */
@@ -108,6 +121,7 @@ const updateAction = (changes: UpdateAgentRequest) =>
 /** Changes the given fields. */
 export const update = (actor: Actor, id: string, changes: UpdateAgentRequest) =>
   audited(actor, { action: updateAction(changes), agentId: (agent) => agent.id, agentIdOnFailure: id }, Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "update agents")
     const sql = yield* SqlClient.SqlClient
     const current = yield* findRow(actor, id)
     if (changes.name !== undefined && (yield* nameTaken(actor, changes.name, id))) {
@@ -120,18 +134,34 @@ export const update = (actor: Actor, id: string, changes: UpdateAgentRequest) =>
     return toAgent(next)
   }))
 
-/** Deletes an agent. */
+/** Deletes an agent and revokes its passports (with their delegated descendants). */
 export const remove = (actor: Actor, id: string) =>
-  audited(actor, { action: "agent.delete", agentId: () => id, agentIdOnFailure: id }, Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    yield* findRow(actor, id)
-    yield* sql`DELETE FROM agents WHERE id = ${id}`
-    return new DeletedAgent({ id, deleted: true })
-  }))
+  audited(
+    actor,
+    {
+      action: "agent.delete",
+      agentId: () => id,
+      agentIdOnFailure: id,
+      followUps: ({ revocation }) => Revocation.auditEntries(revocation, { includeDirect: true })
+    },
+    Effect.gen(function*() {
+      yield* Policy.operatorOnly(actor, "delete agents")
+      const sql = yield* SqlClient.SqlClient
+      yield* findRow(actor, id)
+      const live = yield* sql<Revocation.PassportRef>`
+        SELECT jti, agent_id, parent_jti, revoked_at FROM passports
+        WHERE operator_id = ${actor.operatorId} AND agent_id = ${id} AND revoked_at IS NULL
+        ORDER BY issued_at ASC, rowid ASC`
+      const revocation = yield* Revocation.revoke(live, "agent_deleted")
+      yield* sql`DELETE FROM agents WHERE id = ${id}`
+      return { deleted: new DeletedAgent({ id, deleted: true }), revocation }
+    })
+  ).pipe(Effect.map(({ deleted }) => deleted))
 
 /** Clears `passport_blocked`; says whether the agent was blocked. */
 export const unblock = (actor: Actor, id: string) =>
   audited(actor, { action: "agent.unblock", agentId: () => id, agentIdOnFailure: id }, Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "unblock agents")
     const sql = yield* SqlClient.SqlClient
     const current = yield* findRow(actor, id)
     const now = yield* Clock.currentTimeMillis

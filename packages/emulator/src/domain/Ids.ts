@@ -14,8 +14,15 @@ export const randomToken = (length: number): string => {
   return out.join("")
 }
 
+/**
+ * The prefixes of the emulator's ids: agents, audit entries, requests,
+ * operators, passports (`jti`), passport sessions, missions, checkouts,
+ * security signals, enrollment challenges and enrolled agent keys.
+ */
+export type IdPrefix = "agt" | "aud" | "req" | "op" | "pp" | "ses" | "ms" | "cout" | "sig" | "chl" | "key"
+
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
-export const newId = (prefix: "agt" | "aud" | "req" | "op"): string => `${prefix}_${randomToken(24)}`
+export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`
 
 /** A new API key. STACK's keys are `sk_live_…`; the emulator mints `sk_test_…` by default. */
 export const newApiKey = (mode: "live" | "test" = "test"): string => `sk_${mode}_${randomToken(40)}`

@@ -6,6 +6,8 @@ import * as Effect from "effect/Effect"
 import { StackFailure } from "../domain/Failure.js"
 import { newId } from "../domain/Ids.js"
 import * as AgentsHandlers from "../handlers/Agents.js"
+import * as MissionsHandlers from "../handlers/Missions.js"
+import * as PassportsHandlers from "../handlers/Passports.js"
 import { failureResponse, RequestId } from "./Router.js"
 
 const openApiRoute = HttpRouter.makeRoute(
@@ -20,7 +22,13 @@ const openApiRoute = HttpRouter.makeRoute(
  * response.
  */
 export const make = Effect.gen(function*() {
-  const router = HttpRouter.fromIterable([...AgentsHandlers.routes, openApiRoute])
+  const router = HttpRouter.fromIterable([
+    ...AgentsHandlers.routes,
+    ...PassportsHandlers.routes,
+    ...PassportsHandlers.publicRoutes,
+    ...MissionsHandlers.routes,
+    openApiRoute
+  ])
   const app = yield* HttpRouter.toHttpApp(router)
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest

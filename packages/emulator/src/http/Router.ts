@@ -17,7 +17,7 @@ import * as Schema from "effect/Schema"
 import type { Actor } from "../domain/Action.js"
 import { shouldRetryOf, StackFailure, statusOf } from "../domain/Failure.js"
 import * as Idempotency from "../domain/Idempotency.js"
-import * as Operators from "../domain/Operators.js"
+import * as Callers from "../domain/Callers.js"
 
 /** Largest request body accepted: 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -150,7 +150,8 @@ const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
   })
 
 /**
- * Serves one endpoint of the contract: authenticates the caller, reads and
+ * Serves one endpoint of the contract: authenticates the caller (the
+ * operator's API key, or an agent's JWT signed with its enrolled key), reads and
  * decodes path, query and body with the contract's schemas, applies the
  * `Idempotency-Key`, runs the handler and encodes its answer with the
  * contract's success schema. Every refusal is STACK's error body.
@@ -174,9 +175,9 @@ export const serve = <E extends Endpoint, R>(
     const request = yield* HttpServerRequest.HttpServerRequest
     const requestId = yield* RequestId
     const startedAt = yield* Clock.currentTimeMillis
-    const operator = authenticated
-      ? yield* Operators.authenticate(request.headers["authorization"])
-      : { id: "", name: "" }
+    const caller: Callers.Caller = authenticated
+      ? yield* Callers.authenticate(request.headers["authorization"])
+      : { operatorId: "", agentId: null }
     const routeContext = yield* HttpRouter.RouteContext
     const searchParams = yield* HttpServerRequest.ParsedSearchParams
     const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params) : undefined
@@ -186,7 +187,8 @@ export const serve = <E extends Endpoint, R>(
     const body = payloadSchema || mutates ? yield* readJsonBody(request) : { text: "", json: undefined }
     const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json) : undefined
     const actor: Actor = {
-      operatorId: operator.id,
+      operatorId: caller.operatorId,
+      agentId: caller.agentId,
       requestId,
       payloadHash: body.text === "" ? null : yield* sha256Hex(body.text),
       startedAt
@@ -207,15 +209,18 @@ export const serve = <E extends Endpoint, R>(
         details: { fields: { "Idempotency-Key": `must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters` } }
       })
     }
-    const requestHash = yield* sha256Hex(`${endpoint.method} ${request.url}\n${body.text}`)
-    const seen = yield* Idempotency.begin(operator.id, key, requestHash)
+    // the caller is part of the request: an agent cannot replay its operator's answers, nor the reverse
+    const requestHash = yield* sha256Hex(
+      `${caller.agentId === null ? "" : `${caller.agentId} `}${endpoint.method} ${request.url}\n${body.text}`
+    )
+    const seen = yield* Idempotency.begin(caller.operatorId, key, requestHash)
     if (seen._tag === "Replay") {
       return HttpServerResponse.setHeader(respond(seen.answer), "idempotent-replayed", "true")
     }
     const answer = yield* execute.pipe(Effect.onExit((exit) =>
-      exit._tag === "Failure" ? Effect.asVoid(Effect.orDie(Idempotency.release(operator.id, key))) : Effect.void
+      exit._tag === "Failure" ? Effect.asVoid(Effect.orDie(Idempotency.release(caller.operatorId, key))) : Effect.void
     ))
-    yield* Idempotency.complete(operator.id, key, answer)
+    yield* Idempotency.complete(caller.operatorId, key, answer)
     return respond(answer)
   }).pipe(
     Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureResponse(failure))),

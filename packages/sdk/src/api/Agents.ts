@@ -348,7 +348,8 @@ export const AgentsEndpoints = {
   list: HttpApiEndpoint.get("list", "/v1/agents")
     .setUrlParams(ListAgentsQuery)
     .addSuccess(AgentPage)
-    .addError(Errors.BadRequest),
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden),
   get: HttpApiEndpoint.get("get", "/v1/agents/:id")
     .setPath(AgentPath)
     .addSuccess(Agent)

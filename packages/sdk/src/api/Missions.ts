@@ -238,7 +238,8 @@ export const MissionsEndpoints = {
   list: HttpApiEndpoint.get("list", "/v1/missions")
     .setUrlParams(ListMissionsQuery)
     .addSuccess(MissionPage)
-    .addError(Errors.BadRequest),
+    .addError(Errors.BadRequest)
+    .addError(Errors.Forbidden),
   renew: HttpApiEndpoint.post("renew", "/v1/missions/:id/renew")
     .setPath(MissionPath)
     .addSuccess(StartedMission)

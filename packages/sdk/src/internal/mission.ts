@@ -49,7 +49,7 @@ export interface MissionHandle {
   readonly expiresAt: Effect.Effect<DateTime.Utc>
   /** Records an action; the next checkpoint reports it. */
   readonly log: (service: string, action: string, target?: string) => Effect.Effect<void>
-  /** Sends a checkpoint now with what was logged since the previous one. */
+  /** Sends a checkpoint now with what was logged since the previous one. Checkpoints also go out on their own, a little before each interval ends. */
   readonly checkpoint: Effect.Effect<Api.CheckpointResult, CheckpointError>
   /** Every action logged so far. */
   readonly actions: Effect.Effect<ReadonlyArray<LoggedAction>>
@@ -69,6 +69,13 @@ export const intervalSeconds = (input: CheckpointIntervalInput | undefined): num
     : input === undefined
     ? Api.CheckpointInterval.default
     : Math.round(Duration.toSeconds(Duration.decode(input as Duration.DurationInput)))
+
+/**
+ * How often checkpoints go out: a little before each interval ends (10 %, at
+ * least 5 s), since an enforced passport dies at the end of its interval.
+ */
+export const checkpointPeriod = (intervalSeconds: number): number =>
+  intervalSeconds - Math.max(5, Math.round(intervalSeconds * 0.1))
 
 interface Progress {
   readonly pendingServices: ReadonlySet<string>
@@ -153,7 +160,7 @@ export const make = (
       return result
     })
 
-    const everyInterval = Effect.sleep(Duration.seconds(seconds)).pipe(
+    const everyInterval = Effect.sleep(Duration.seconds(checkpointPeriod(seconds))).pipe(
       Effect.zipRight(checkpoint),
       Effect.catchIf(
         (error) => error._tag === "NotFoundError" && error.code === "CHECKPOINT_NOT_AVAILABLE",

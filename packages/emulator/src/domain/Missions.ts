@@ -1,0 +1,350 @@
+/**
+ * Missions: one unit of work, opened for an agent (or unassigned), that its
+ * passports cannot outlive. Completing or revoking one revokes every passport
+ * bound to it.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { sha256Hex } from "@getstack/effect/api/Audit"
+import {
+  type CompleteMissionRequest,
+  type ListMissionsQuery,
+  MissionPage,
+  MissionPageSize,
+  MissionTransition,
+  MissionTtl,
+  type OpenMissionRequest,
+  type RevokeMissionRequest,
+  StartedMission,
+  type StartMissionRequest
+} from "@getstack/effect/api/Missions"
+import { IssuedPassport, type IssuePassportRequest, type ScopeGrant } from "@getstack/effect/api/Passports"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import { type Actor, audited } from "./Action.js"
+import * as Agents from "./Agents.js"
+import { refuse, type StackFailure } from "./Failure.js"
+import { newId } from "./Ids.js"
+import * as MissionRecords from "./MissionRecords.js"
+import * as Passports from "./Passports.js"
+import * as Policy from "./Policy.js"
+import * as Revocation from "./Revocation.js"
+
+type CompleteRequest = typeof CompleteMissionRequest.Type
+
+/** JSON with object keys sorted, so that equal values have equal text. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
+interface NewMission {
+  readonly agentId: string | null
+  readonly intentSummary: string
+  readonly intentServices: ReadonlyArray<string>
+  readonly ttlSeconds: number | undefined
+  readonly startHash: string | null
+  readonly passportTtlSeconds: number | null
+  readonly checkpointIntervalSeconds: number | null
+  readonly scopes: ReadonlyArray<ScopeGrant> | null
+}
+
+const insert = (actor: Actor, m: NewMission) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    const row: MissionRecords.MissionRow = {
+      id: newId("ms"),
+      operator_id: actor.operatorId,
+      agent_id: m.agentId,
+      status: "active",
+      intent_summary: m.intentSummary,
+      intent_services: JSON.stringify(m.intentServices),
+      started_at: now,
+      expires_at: now + (m.ttlSeconds ?? MissionTtl.default) * 1000,
+      completed_at: null,
+      revoked_at: null,
+      terminal_state: null,
+      revoke_reason: null,
+      notes: null,
+      output: null,
+      start_hash: m.startHash,
+      passport_jti: null,
+      passport_ttl_seconds: m.passportTtlSeconds,
+      checkpoint_interval_seconds: m.checkpointIntervalSeconds,
+      scopes: m.scopes === null ? null : JSON.stringify(m.scopes)
+    }
+    yield* sql`INSERT INTO missions ${sql.insert({ ...row })}`
+    return row
+  })
+
+/** Opens a mission without a passport. An agent caller is always assigned itself. */
+export const open = (actor: Actor, request: OpenMissionRequest) =>
+  audited(
+    actor,
+    { action: "mission.open", agentId: (mission) => mission.agent_id, agentIdOnFailure: request.agent_id ?? null },
+    Effect.gen(function*() {
+      if (request.agent_id !== undefined) yield* Policy.requireSelf(actor, request.agent_id, "open missions")
+      const agentId = request.agent_id ?? actor.agentId
+      if (agentId !== null) yield* Agents.operatorRow(actor.operatorId, agentId)
+      const row = yield* insert(actor, {
+        agentId,
+        intentSummary: request.intent_summary,
+        intentServices: request.intent_services ?? [],
+        ttlSeconds: request.ttl_seconds,
+        startHash: null,
+        passportTtlSeconds: null,
+        checkpointIntervalSeconds: null,
+        scopes: null
+      })
+      return MissionRecords.toMission(row)
+    })
+  )
+
+/** The passport request for a mission's agent, from what `start` recorded. */
+const passportRequest = (row: MissionRecords.MissionRow, agentId: string): IssuePassportRequest => {
+  const scopes = MissionRecords.scopesOf(row)
+  return {
+    agent_id: agentId,
+    mission_id: row.id,
+    intent: { summary: row.intent_summary, services: JSON.parse(row.intent_services) as Array<string> },
+    ...(row.passport_ttl_seconds === null ? {} : { ttl_seconds: row.passport_ttl_seconds }),
+    ...(row.checkpoint_interval_seconds === null ? {} : { checkpoint_interval_seconds: row.checkpoint_interval_seconds }),
+    ...(scopes === undefined ? {} : { scopes })
+  }
+}
+
+/** Issues the mission's next passport and makes it the mission's current one. */
+const issueBound = (actor: Actor, row: MissionRecords.MissionRow, agentId: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const issued = yield* Passports.issueFor(actor, passportRequest(row, agentId))
+    yield* sql`UPDATE missions SET passport_jti = ${issued.jti} WHERE id = ${row.id}`
+    return issued
+  })
+
+const started = (row: MissionRecords.MissionRow, passport: IssuedPassport) =>
+  new StartedMission({ mission_id: row.id, mission: MissionRecords.toMission(row), passport })
+
+const startedSpec = (action: string) => ({
+  action,
+  agentId: (r: { readonly issued: Passports.Issued }) => r.issued.agentId,
+  passportJti: (r: { readonly issued: Passports.Issued }) => r.issued.jti,
+  followUps: (r: { readonly issued: Passports.Issued }) => [Passports.issueEntry(r.issued)]
+})
+
+/** The live mission an identical `start` opened, with its current passport. */
+const findStarted = (actor: Actor, startHash: string, now: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [row] = yield* sql<MissionRecords.MissionRow>`
+      SELECT * FROM missions
+      WHERE operator_id = ${actor.operatorId} AND start_hash = ${startHash} AND status = 'active' AND expires_at > ${now}
+      ORDER BY started_at DESC, rowid DESC LIMIT 1`
+    if (row === undefined) return undefined
+    const [passport] = row.passport_jti === null
+      ? []
+      : yield* sql<{ token: string; expires_at: number; revoked_at: number | null; checked_out_at: number | null }>`
+          SELECT token, expires_at, revoked_at, checked_out_at FROM passports WHERE jti = ${row.passport_jti}`
+    return { row, passport }
+  })
+
+/**
+ * Opens a mission for an agent and issues its passport. Idempotent: the same
+ * request from the same operator, while the mission it opened is live, returns
+ * that mission and its current passport (the same token) and does nothing
+ * else; when that passport is no longer live (revoked, expired or checked
+ * out), a new one is issued for the same mission.
+ */
+export const start = (actor: Actor, request: StartMissionRequest) =>
+  Effect.gen(function*() {
+    const startHash = yield* sha256Hex(canonical(request))
+    const now = yield* Clock.currentTimeMillis
+    const previous = Policy.actsFor(actor, request.agent_id) ? yield* findStarted(actor, startHash, now) : undefined
+    if (previous !== undefined) {
+      const { passport, row } = previous
+      if (
+        passport !== undefined && passport.revoked_at === null && passport.checked_out_at === null &&
+        now < passport.expires_at && row.passport_jti !== null
+      ) {
+        return started(
+          row,
+          new IssuedPassport({
+            token: passport.token,
+            jti: row.passport_jti,
+            expires_at: DateTime.unsafeMake(passport.expires_at)
+          })
+        )
+      }
+      return yield* audited(
+        actor,
+        { ...startedSpec("mission.start"), agentIdOnFailure: request.agent_id },
+        Effect.map(issueBound(actor, row, request.agent_id), (issued) => ({ issued, row }))
+      ).pipe(Effect.map(({ issued, row }) => started(row, issued.passport)))
+    }
+    return yield* audited(
+      actor,
+      { ...startedSpec("mission.start"), agentIdOnFailure: request.agent_id },
+      Effect.gen(function*() {
+        yield* Policy.requireSelf(actor, request.agent_id, "start missions")
+        yield* Agents.operatorRow(actor.operatorId, request.agent_id)
+        const row = yield* insert(actor, {
+          agentId: request.agent_id,
+          intentSummary: request.intent_summary,
+          intentServices: request.intent_services ?? [],
+          ttlSeconds: request.ttl_seconds,
+          startHash,
+          passportTtlSeconds: request.passport_ttl_seconds ?? null,
+          checkpointIntervalSeconds: request.checkpoint_interval_seconds ?? null,
+          scopes: request.scopes ?? null
+        })
+        const issued = yield* issueBound(actor, row, request.agent_id)
+        return { issued, row }
+      })
+    ).pipe(Effect.map(({ issued, row }) => started(row, issued.passport)))
+  })
+
+/** One of the operator's missions (an agent caller sees only those assigned to it). */
+export const get = (actor: Actor, id: string) => Effect.map(MissionRecords.findRow(actor, id), MissionRecords.toMission)
+
+/** One page of the operator's missions, newest first by `started_at`, optionally of one status. */
+export const list = (actor: Actor, query: ListMissionsQuery) =>
+  Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "list missions")
+    const sql = yield* SqlClient.SqlClient
+    const page = query.page ?? 1
+    const limit = query.limit ?? MissionPageSize.default
+    const where = sql.and([
+      sql`operator_id = ${actor.operatorId}`,
+      ...(query.status === undefined ? [] : [sql`status = ${query.status}`])
+    ])
+    const rows = yield* sql<MissionRecords.MissionRow>`
+      SELECT * FROM missions WHERE ${where}
+      ORDER BY started_at DESC, rowid DESC LIMIT ${limit} OFFSET ${(page - 1) * limit}`
+    const [count] = yield* sql<{ total: number }>`SELECT COUNT(*) AS total FROM missions WHERE ${where}`
+    const total = count?.total ?? 0
+    return new MissionPage({
+      missions: rows.map(MissionRecords.toMission),
+      page,
+      limit,
+      total,
+      has_more: page * limit < total
+    })
+  })
+
+/**
+ * A fresh passport for a live mission's agent, with the passport settings
+ * `start` recorded; it becomes the mission's current passport. A mission that
+ * is completed, revoked or expired is `MISSION_NOT_ACTIVE`.
+ */
+export const renew = (actor: Actor, id: string) =>
+  audited(
+    actor,
+    startedSpec("mission.renew"),
+    Effect.gen(function*() {
+      const row = yield* MissionRecords.findRow(actor, id)
+      const now = yield* Clock.currentTimeMillis
+      if (!MissionRecords.isLive(row, now)) {
+        return yield* refuse(
+          "MISSION_NOT_ACTIVE",
+          `mission ${id} is ${row.status === "active" ? "expired" : row.status}: open a new one`
+        )
+      }
+      if (row.agent_id === null) {
+        return yield* refuse("CONFLICT", `mission ${id} has no agent: issue a passport with its mission_id instead`)
+      }
+      const issued = yield* issueBound(actor, row, row.agent_id)
+      return { issued, row }
+    })
+  ).pipe(Effect.map(({ issued, row }) => started(row, issued.passport)))
+
+const isTerminal = (row: MissionRecords.MissionRow) => row.status === "completed" || row.status === "revoked"
+
+const noRevocation: Revocation.Revocation = { direct: [], cascaded: [] }
+
+/**
+ * Moves a mission to a terminal state and revokes every passport bound to it
+ * (with their descendants). A mission already terminal is returned as it is,
+ * with `transitioned: false`.
+ */
+const terminate = (
+  actor: Actor,
+  id: string,
+  action: string,
+  change: (row: MissionRecords.MissionRow, now: number) => MissionRecords.MissionRow,
+  reason: string,
+  guard: Effect.Effect<void, StackFailure> = Effect.void
+) =>
+  audited(
+    actor,
+    {
+      action,
+      agentId: (r) => r.transition.mission.agent_id,
+      followUps: (r) => Revocation.auditEntries(r.revocation, { includeDirect: true })
+    },
+    Effect.gen(function*() {
+      yield* guard
+      const sql = yield* SqlClient.SqlClient
+      const row = yield* MissionRecords.findRow(actor, id)
+      if (isTerminal(row)) {
+        return {
+          revocation: noRevocation,
+          transition: new MissionTransition({
+            mission: MissionRecords.toMission(row),
+            transitioned: false,
+            revoked_passports: []
+          })
+        }
+      }
+      const next = change(row, yield* Clock.currentTimeMillis)
+      yield* sql`UPDATE missions SET ${
+        sql.update({
+          status: next.status,
+          completed_at: next.completed_at,
+          revoked_at: next.revoked_at,
+          terminal_state: next.terminal_state,
+          revoke_reason: next.revoke_reason,
+          notes: next.notes,
+          output: next.output
+        })
+      } WHERE id = ${id}`
+      const revocation = yield* Passports.revokeBound(actor.operatorId, id, reason)
+      return {
+        revocation,
+        transition: new MissionTransition({
+          mission: MissionRecords.toMission(next),
+          transitioned: true,
+          revoked_passports: Passports.revokedJtis(revocation)
+        })
+      }
+    })
+  ).pipe(Effect.map((r) => r.transition))
+
+/** Completes a mission, keeping its output, and revokes its passports. */
+export const complete = (actor: Actor, id: string, request: CompleteRequest) =>
+  terminate(actor, id, "mission.complete", (row, now) => ({
+    ...row,
+    status: "completed",
+    completed_at: now,
+    terminal_state: "completed",
+    output: request.output === undefined ? null : JSON.stringify(request.output)
+  }), "mission_completed")
+
+/** Revokes a mission (the operator's call only) and its passports. */
+export const revoke = (actor: Actor, id: string, request: RevokeMissionRequest) =>
+  terminate(
+    actor,
+    id,
+    "mission.revoke",
+    (row, now) => ({
+      ...row,
+      status: "revoked",
+      revoked_at: now,
+      terminal_state: "revoked",
+      revoke_reason: request.reason,
+      notes: request.notes ?? null
+    }),
+    `mission_revoked: ${request.reason}`,
+    Policy.operatorOnly(actor, "revoke missions")
+  )

@@ -1,0 +1,814 @@
+/**
+ * Passports: short-lived Ed25519 JWTs that say which agent acts, for which
+ * operator, with which scopes and intent. Issue, verify, delegate (only
+ * narrower, at most four hops, never to a lower accountability mode, never
+ * outliving the parent), refresh (within a day of expiry), checkpoint and
+ * checkout (accountability), and revocation with cascade.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import type { AccountabilityMode } from "@getstack/effect/api/Agents"
+import {
+  ActivePassports,
+  BulkRevocation,
+  CheckpointInterval,
+  type CheckpointRequest,
+  CheckpointResult,
+  type CheckoutRequest,
+  CheckoutResult,
+  DelegatePassportRequest,
+  IdentityClaim,
+  type Intent,
+  type InvalidReason,
+  ISSUER,
+  IssuedPassport,
+  type IssuePassportRequest,
+  ListActiveQuery,
+  MAX_DELEGATION_DEPTH,
+  PassportClaims,
+  PassportSummary,
+  PassportTtl,
+  REFRESH_GRACE_SECONDS,
+  RefreshPassportRequest,
+  RevokeAgentPassportsRequest,
+  RevokeAllPassportsRequest,
+  RevokedPassport,
+  RevokePassportRequest,
+  type ScopeGrant,
+  type Signal,
+  type StackClaims,
+  VerifyPassportRequest,
+  type VerifyPassportResponse
+} from "@getstack/effect/api/Passports"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { type Actor, audited, type EntrySpec } from "./Action.js"
+import * as Agents from "./Agents.js"
+import { notFound, refuse, type StackFailure } from "./Failure.js"
+import { newId } from "./Ids.js"
+import * as MissionRecords from "./MissionRecords.js"
+import * as Policy from "./Policy.js"
+import * as Revocation from "./Revocation.js"
+import * as Signals from "./Signals.js"
+import { decodeJwt, SigningKey, signJwt, verifyEd25519 } from "./Signing.js"
+
+type VerifyRequest = typeof VerifyPassportRequest.Type
+type DelegateRequest = typeof DelegatePassportRequest.Type
+type RefreshRequest = typeof RefreshPassportRequest.Type
+type RevokeRequest = typeof RevokePassportRequest.Type
+type RevokeAgentRequest = typeof RevokeAgentPassportsRequest.Type
+type RevokeAllRequest = typeof RevokeAllPassportsRequest.Type
+type ActiveQuery = typeof ListActiveQuery.Type
+
+/** A row of `passports`. Times are epoch milliseconds; `expires_at` is the latest token's `exp`. */
+export interface PassportRow {
+  readonly jti: string
+  readonly operator_id: string
+  readonly agent_id: string
+  readonly parent_jti: string | null
+  readonly session_id: string
+  readonly mission_id: string | null
+  readonly delegation_depth: number
+  readonly accountability: AccountabilityMode
+  /** JSON array of the intent's services. */
+  readonly intent_services: string
+  readonly checkpoint_interval: number | null
+  /** JSON of the `stk` claims every token of this passport carries. */
+  readonly claims: string
+  /** The latest token signed for this passport. */
+  readonly token: string
+  readonly issued_at: number
+  readonly expires_at: number
+  readonly refreshed_at: number | null
+  readonly last_checkpoint_at: number | null
+  readonly checked_out_at: number | null
+  readonly revoked_at: number | null
+  readonly revoke_reason: string | null
+}
+
+/** A passport just signed, and whom it is for. */
+export interface Issued {
+  readonly passport: IssuedPassport
+  readonly jti: string
+  readonly agentId: string
+}
+
+const SIGNAL_OUTSIDE_SCOPE = "credential_outside_scope"
+
+const MODE_RANK: Record<AccountabilityMode, number> = { standard: 0, logged: 1, enforced: 2 }
+
+const stkOf = (row: PassportRow): StackClaims => JSON.parse(row.claims) as StackClaims
+
+const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+const issued = (jti: string, token: string, expiresAt: number, agentId: string): Issued => ({
+  passport: new IssuedPassport({ token, jti, expires_at: DateTime.unsafeMake(expiresAt) }),
+  jti,
+  agentId
+})
+
+// ---------------------------------------------------------------------------
+// signing and storage
+
+/** Signs a token for `jti` living until `exp` (epoch seconds). */
+const signToken = (jti: string, agentId: string, stk: StackClaims, iat: number, exp: number) =>
+  Effect.map(SigningKey, (key) =>
+    signJwt(key, { iss: ISSUER, sub: agentId, jti, iat, nbf: iat, exp, stk } satisfies PassportClaims))
+
+interface Mint {
+  readonly agentId: string
+  readonly stk: StackClaims
+  readonly jti: string
+  readonly ttlSeconds: number
+  /** The latest `exp` allowed (the mission's or the parent's), epoch seconds. */
+  readonly notAfter: number
+}
+
+/** Signs and stores a new passport. */
+const mint = (actor: Actor, m: Mint) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    const iat = seconds(now)
+    const exp = Math.min(iat + m.ttlSeconds, m.notAfter)
+    if (exp <= iat) return yield* refuse("MISSION_NOT_ACTIVE", "the passport would expire at once: its mission or parent ends now")
+    const token = yield* signToken(m.jti, m.agentId, m.stk, iat, exp)
+    const row: PassportRow = {
+      jti: m.jti,
+      operator_id: actor.operatorId,
+      agent_id: m.agentId,
+      parent_jti: m.stk.parent_jti ?? null,
+      session_id: m.stk.session_id,
+      mission_id: m.stk.mission_id ?? null,
+      delegation_depth: m.stk.delegation_depth,
+      accountability: m.stk.accountability,
+      intent_services: JSON.stringify(m.stk.intent_services),
+      checkpoint_interval: m.stk.checkpoint_interval,
+      claims: JSON.stringify(m.stk),
+      token,
+      issued_at: now,
+      expires_at: exp * 1000,
+      refreshed_at: null,
+      last_checkpoint_at: null,
+      checked_out_at: null,
+      revoked_at: null,
+      revoke_reason: null
+    }
+    yield* sql`INSERT INTO passports ${sql.insert({ ...row })}`
+    return issued(m.jti, token, row.expires_at, m.agentId)
+  })
+
+/** Re-signs a passport (same jti, session and claims) with new `iat`/`exp`, and stores the token. */
+const resign = (row: PassportRow, exp: number, changes: { readonly refreshed?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    const iat = seconds(now)
+    const token = yield* signToken(row.jti, row.agent_id, stkOf(row), iat, exp)
+    yield* sql`UPDATE passports SET token = ${token}, expires_at = ${exp * 1000},
+      refreshed_at = ${changes.refreshed === true ? now : row.refreshed_at} WHERE jti = ${row.jti}`
+    return issued(row.jti, token, exp * 1000, row.agent_id)
+  })
+
+const byJti = (jti: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(sql<PassportRow>`SELECT * FROM passports WHERE jti = ${jti}`, (rows) => rows[0]))
+
+/**
+ * One of the operator's passports, visible to the caller (an agent sees only
+ * its own); `NOT_FOUND` otherwise.
+ */
+const ownPassport = (actor: Actor, jti: string) =>
+  Effect.gen(function*() {
+    const row = yield* byJti(jti)
+    return row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)
+      ? yield* notFound("passport", jti)
+      : row
+  })
+
+/** Refuses a revoked passport, or one whose latest `exp` has passed. */
+const requireLive = (row: PassportRow, now: number) =>
+  row.revoked_at !== null
+    ? refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
+    : now >= row.expires_at
+    ? refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
+    : Effect.void
+
+// ---------------------------------------------------------------------------
+// verification
+
+type Inspection =
+  | { readonly ok: false; readonly reason: InvalidReason; readonly message: string }
+  | { readonly ok: true; readonly claims: PassportClaims; readonly row: PassportRow | undefined }
+
+const decodeClaims = Schema.decodeUnknownEither(PassportClaims)
+
+/** Checks a token's form, key, signature and issuer, and finds its passport. */
+const inspect = (token: string) =>
+  Effect.gen(function*() {
+    const key = yield* SigningKey
+    const invalid = (reason: InvalidReason, message: string): Inspection => ({ ok: false, reason, message })
+    const jwt = decodeJwt(token)
+    if (jwt === null) return invalid("malformed", "the token is not a compact JWT")
+    if (jwt.header["alg"] !== "EdDSA") return invalid("invalid_signature", "the token is not signed EdDSA")
+    const kid = jwt.header["kid"]
+    if (kid !== undefined && kid !== key.kid) return invalid("unknown_key", "the token was signed by a key this server does not publish")
+    if (!verifyEd25519(key.publicKey, jwt.signingInput, jwt.signature)) {
+      return invalid("invalid_signature", "the token's signature does not verify")
+    }
+    const claims = decodeClaims(jwt.payload)
+    if (Either.isLeft(claims)) return invalid("malformed", "the token's claims are not a passport's")
+    if (claims.right.iss !== ISSUER) return invalid("wrong_issuer", `the token's issuer is not ${ISSUER}`)
+    const inspection: Inspection = { ok: true, claims: claims.right, row: yield* byJti(claims.right.jti) }
+    return inspection
+  })
+
+const effectiveExpiry = (claims: PassportClaims, row: PassportRow) => Math.min(claims.exp * 1000, row.expires_at)
+
+/**
+ * Whether a token is a live passport: signed by this server, issued by it,
+ * current, not revoked, and (when `service_id` is given) covering that
+ * service. Answers why not otherwise. A token expires at its own `exp`, or
+ * earlier when a later token of the same passport was given a shorter one.
+ */
+export const verify = (request: VerifyRequest) =>
+  Effect.gen(function*() {
+    const inspection = yield* inspect(request.token)
+    const invalid = (reason: InvalidReason, message: string): VerifyPassportResponse => ({ valid: false, reason, message })
+    if (!inspection.ok) return invalid(inspection.reason, inspection.message)
+    const { claims, row } = inspection
+    if (row === undefined) return invalid("unknown_passport", "this server has no record of the passport")
+    const now = yield* Clock.currentTimeMillis
+    if (claims.nbf !== undefined && claims.nbf * 1000 > now) return invalid("not_yet_valid", "the passport is not valid yet")
+    if (row.revoked_at !== null) return invalid("revoked", "the passport was revoked")
+    if (now >= effectiveExpiry(claims, row)) return invalid("expired", "the passport expired")
+    const stk = claims.stk
+    if (
+      request.service_id !== undefined &&
+      !stk.services.some((service) => service.service_id === request.service_id) &&
+      !stk.intent_services.includes(request.service_id)
+    ) {
+      return invalid("service_not_in_scope", `the passport does not cover ${request.service_id}`)
+    }
+    const valid: VerifyPassportResponse = {
+      valid: true,
+      jti: claims.jti,
+      agent_id: stk.agent_id,
+      agent_name: stk.agent_name,
+      operator_id: stk.operator_id,
+      scopes: stk.services,
+      intent_services: stk.intent_services,
+      expires_at: DateTime.unsafeMake(effectiveExpiry(claims, row)),
+      claims
+    }
+    return valid
+  })
+
+/**
+ * The passport a token presented by the caller stands for: `UNAUTHORIZED`
+ * when the token does not verify (form, key, signature, issuer), `NOT_FOUND`
+ * when it is not one of the operator's passports. Expiry is the caller's to
+ * judge.
+ */
+const presented = (actor: Actor, token: string) =>
+  Effect.gen(function*() {
+    const inspection = yield* inspect(token)
+    if (!inspection.ok) return yield* refuse("UNAUTHORIZED", `the passport token is not valid: ${inspection.message}`)
+    const { claims, row } = inspection
+    if (row === undefined || row.operator_id !== actor.operatorId) return yield* notFound("passport", claims.jti)
+    return { claims, row }
+  })
+
+// ---------------------------------------------------------------------------
+// issue
+
+const checkAgentMayHold = (agent: Agents.AgentRow) =>
+  agent.status !== "active"
+    ? refuse("AGENT_SUSPENDED", `agent ${agent.id} is suspended`)
+    : agent.passport_blocked === 1
+    ? refuse("PASSPORT_BLOCKED", `agent ${agent.id} is blocked from new passports until it is unblocked`)
+    : Effect.void
+
+const servicesOf = (grants: ReadonlyArray<ScopeGrant>): StackClaims["services"] =>
+  grants.map((grant) => ({
+    service_id: grant.service_connection_id,
+    service_name: grant.service_connection_id,
+    scopes: [...grant.scopes],
+    credential_ref: null
+  }))
+
+/** The identity claims the passport carries: none exist yet, so any id asked for is unknown. */
+const identityClaims = (ids: ReadonlyArray<string> | undefined): Effect.Effect<Array<typeof IdentityClaim.Type>, StackFailure> =>
+  ids === undefined || ids.length === 0
+    ? Effect.succeed([])
+    : refuse("INVALID_REQUEST", `unknown identity claim ${ids[0]}`, {
+      fields: Object.fromEntries(ids.map((id, i) => [`identity_claim_ids.${i}`, `unknown identity claim ${id}`]))
+    })
+
+/** A live mission of the operator that `agentId` may hold a passport for. */
+const missionFor = (actor: Actor, missionId: string, agentId: string, now: number) =>
+  Effect.gen(function*() {
+    const mission = yield* MissionRecords.byId(missionId)
+    if (mission === undefined || mission.operator_id !== actor.operatorId) return yield* notFound("mission", missionId)
+    if (!MissionRecords.isLive(mission, now)) {
+      return yield* refuse("MISSION_NOT_ACTIVE", `mission ${missionId} is not active`)
+    }
+    if (mission.agent_id !== null && mission.agent_id !== agentId) {
+      return yield* refuse("FORBIDDEN", `mission ${missionId} is assigned to another agent`)
+    }
+    return mission
+  })
+
+const needsIntent = (mode: AccountabilityMode) => mode !== "standard"
+
+/** TTL after the accountability rules: enforced passports live one checkpoint interval at most. */
+const ttlFor = (mode: AccountabilityMode, requested: number | undefined, interval: number | null) => {
+  const ttl = requested ?? PassportTtl.default
+  return mode === "enforced" && interval !== null ? Math.min(ttl, interval) : ttl
+}
+
+/**
+ * Issues a passport without auditing it: the shared core of `issue` and of
+ * the missions that issue passports. A passport bound to a mission takes the
+ * mission's intent when the request has none, and never outlives it.
+ */
+export const issueFor = (actor: Actor, request: IssuePassportRequest) =>
+  Effect.gen(function*() {
+    yield* Policy.requireSelf(actor, request.agent_id, "issue passports")
+    const agent = yield* Agents.operatorRow(actor.operatorId, request.agent_id)
+    yield* checkAgentMayHold(agent)
+    const identity = yield* identityClaims(request.identity_claim_ids)
+    const now = yield* Clock.currentTimeMillis
+    const mission = request.mission_id === undefined ? undefined : yield* missionFor(actor, request.mission_id, agent.id, now)
+    const intent: Intent | undefined = request.intent ??
+      (mission === undefined
+        ? undefined
+        : { summary: mission.intent_summary, services: JSON.parse(mission.intent_services) as Array<string> })
+    const mode = agent.accountability_mode
+    if (needsIntent(mode) && intent === undefined) {
+      return yield* refuse("ACCOUNTABILITY_REQUIRED", `agent ${agent.id} is ${mode}: send an intent with its passports`)
+    }
+    const interval = needsIntent(mode) ? request.checkpoint_interval_seconds ?? CheckpointInterval.default : null
+    const stk: StackClaims = {
+      operator_id: actor.operatorId,
+      agent_id: agent.id,
+      agent_name: agent.name,
+      services: servicesOf(request.scopes ?? []),
+      identity_claims: identity,
+      delegation_depth: 0,
+      session_id: newId("ses"),
+      accountability: mode,
+      intent_summary: intent?.summary ?? null,
+      intent_services: [...(intent?.services ?? [])],
+      checkpoint_interval: interval,
+      mission_id: mission?.id ?? null,
+      parent_jti: null
+    }
+    return yield* mint(actor, {
+      agentId: agent.id,
+      stk,
+      jti: newId("pp"),
+      ttlSeconds: ttlFor(mode, request.ttl_seconds, interval),
+      notAfter: mission === undefined ? Number.POSITIVE_INFINITY : seconds(mission.expires_at)
+    })
+  })
+
+/** The audit entry of a passport issued as part of another action. */
+export const issueEntry = (issued: Issued): EntrySpec => ({
+  action: "passport.issue",
+  layer: "vault",
+  agentId: issued.agentId,
+  passportJti: issued.jti
+})
+
+/** Issues a passport for one of the operator's agents. */
+export const issue = (actor: Actor, request: IssuePassportRequest) =>
+  audited(
+    actor,
+    {
+      action: "passport.issue",
+      layer: "vault",
+      agentId: (r) => r.agentId,
+      agentIdOnFailure: request.agent_id,
+      passportJti: (r) => r.jti
+    },
+    issueFor(actor, request)
+  ).pipe(Effect.map((r) => r.passport))
+
+// ---------------------------------------------------------------------------
+// delegation and refresh
+
+/** The latest `exp` (epoch seconds) a passport may get: its mission's end and its parent's current expiry. */
+const limitsOf = (row: PassportRow, now: number) =>
+  Effect.gen(function*() {
+    let notAfter = Number.POSITIVE_INFINITY
+    if (row.mission_id !== null) {
+      const mission = yield* MissionRecords.byId(row.mission_id)
+      if (mission === undefined || !MissionRecords.isLive(mission, now)) {
+        return yield* refuse("MISSION_NOT_ACTIVE", `mission ${row.mission_id} is not active`)
+      }
+      notAfter = Math.min(notAfter, seconds(mission.expires_at))
+    }
+    if (row.parent_jti !== null) {
+      const parent = yield* byJti(row.parent_jti)
+      if (parent === undefined || parent.revoked_at !== null) {
+        return yield* refuse("PASSPORT_REVOKED", `the parent passport ${row.parent_jti} was revoked`)
+      }
+      if (now >= parent.expires_at) {
+        return yield* refuse("PASSPORT_EXPIRED", `the parent passport ${row.parent_jti} expired: refresh it first`)
+      }
+      notAfter = Math.min(notAfter, seconds(parent.expires_at))
+    }
+    return notAfter
+  })
+
+/** The child's grants: each must be one of the parent's connections, with a subset of its scopes (`*` allows any). */
+const narrowed = (parent: StackClaims, requested: ReadonlyArray<ScopeGrant> | undefined) =>
+  Effect.gen(function*() {
+    if (requested === undefined) return parent.services
+    for (const grant of requested) {
+      const granted = parent.services.filter((service) => service.service_id === grant.service_connection_id)
+      if (granted.length === 0) {
+        return yield* refuse("SCOPE_ESCALATION", `the parent passport has no grant on ${grant.service_connection_id}`)
+      }
+      const allowed = new Set(granted.flatMap((service) => service.scopes))
+      const extra = allowed.has("*") ? [] : grant.scopes.filter((scope) => !allowed.has(scope))
+      if (extra.length > 0) {
+        return yield* refuse(
+          "SCOPE_ESCALATION",
+          `the parent passport does not grant ${extra.join(", ")} on ${grant.service_connection_id}`
+        )
+      }
+    }
+    return servicesOf(requested)
+  })
+
+/**
+ * Delegates a live passport to another of the operator's agents: only
+ * narrower scopes, at most `MAX_DELEGATION_DEPTH` hops, never to an agent of
+ * a lower accountability mode, never outliving the parent. The child keeps
+ * the parent's session, intent and mission.
+ */
+export const delegate = (actor: Actor, request: DelegateRequest) =>
+  audited(
+    actor,
+    {
+      action: "passport.delegate",
+      layer: "vault",
+      agentId: (r) => r.agentId,
+      agentIdOnFailure: request.child_agent_id,
+      passportJti: (r) => r.jti
+    },
+    Effect.gen(function*() {
+      const { claims, row: parent } = yield* presented(actor, request.parent_token)
+      if (!Policy.actsFor(actor, parent.agent_id)) {
+        return yield* refuse("FORBIDDEN", "an agent may delegate only its own passports")
+      }
+      const now = yield* Clock.currentTimeMillis
+      if (parent.revoked_at !== null) return yield* refuse("PASSPORT_REVOKED", `passport ${parent.jti} was revoked`)
+      if (now >= effectiveExpiry(claims, parent)) return yield* refuse("PASSPORT_EXPIRED", `passport ${parent.jti} expired`)
+      if (claims.nbf !== undefined && claims.nbf * 1000 > now) {
+        return yield* refuse("UNAUTHORIZED", `passport ${parent.jti} is not valid yet`)
+      }
+      const depth = parent.delegation_depth + 1
+      if (depth > MAX_DELEGATION_DEPTH) {
+        return yield* refuse(
+          "DELEGATION_DEPTH_EXCEEDED",
+          `a delegation chain may have at most ${MAX_DELEGATION_DEPTH} hops; this would be hop ${depth}`
+        )
+      }
+      const child = yield* Agents.operatorRow(actor.operatorId, request.child_agent_id)
+      yield* checkAgentMayHold(child)
+      const parentStk = stkOf(parent)
+      const mode = child.accountability_mode
+      if (MODE_RANK[mode] < MODE_RANK[parentStk.accountability]) {
+        return yield* refuse(
+          "DELEGATION_ACCOUNTABILITY_VIOLATION",
+          `a ${parentStk.accountability} passport cannot be delegated to a ${mode} agent`
+        )
+      }
+      const services = yield* narrowed(parentStk, request.scopes)
+      if (needsIntent(mode) && parentStk.intent_summary === null) {
+        return yield* refuse("ACCOUNTABILITY_REQUIRED", `agent ${child.id} is ${mode}, and the parent passport has no intent`)
+      }
+      const interval = needsIntent(mode) ? parentStk.checkpoint_interval ?? CheckpointInterval.default : null
+      const notAfter = Math.min(yield* limitsOf(parent, now), seconds(parent.expires_at))
+      const stk: StackClaims = {
+        ...parentStk,
+        agent_id: child.id,
+        agent_name: child.name,
+        services,
+        delegation_depth: depth,
+        accountability: mode,
+        checkpoint_interval: interval,
+        parent_jti: parent.jti
+      }
+      return yield* mint(actor, {
+        agentId: child.id,
+        stk,
+        jti: newId("pp"),
+        ttlSeconds: ttlFor(mode, request.ttl_seconds, interval),
+        notAfter
+      })
+    })
+  ).pipe(Effect.map((r) => r.passport))
+
+/**
+ * Re-signs a passport that is live or expired less than
+ * `REFRESH_GRACE_SECONDS` ago: same jti, session, claims and delegation
+ * chain, new `iat`/`exp`. The agent must still be allowed passports; a
+ * delegated passport never outlives its parent's current expiry, nor a
+ * mission-bound one its mission.
+ */
+export const refresh = (actor: Actor, request: RefreshRequest) =>
+  audited(
+    actor,
+    { action: "passport.refresh", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.jti },
+    Effect.gen(function*() {
+      const { row } = yield* presented(actor, request.token)
+      if (!Policy.actsFor(actor, row.agent_id)) {
+        return yield* refuse("FORBIDDEN", "an agent may refresh only its own passports")
+      }
+      if (row.revoked_at !== null) return yield* refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
+      const now = yield* Clock.currentTimeMillis
+      if (now >= row.expires_at + REFRESH_GRACE_SECONDS * 1000) {
+        return yield* refuse(
+          "PASSPORT_EXPIRED",
+          `passport ${row.jti} expired more than ${REFRESH_GRACE_SECONDS / 3600} hours ago: issue a new one`
+        )
+      }
+      yield* checkAgentMayHold(yield* Agents.operatorRow(actor.operatorId, row.agent_id))
+      const notAfter = yield* limitsOf(row, now)
+      const exp = Math.min(seconds(now) + ttlFor(row.accountability, request.ttl_seconds, row.checkpoint_interval), notAfter)
+      if (exp <= seconds(now)) return yield* refuse("PASSPORT_EXPIRED", `passport ${row.jti} cannot outlive its parent`)
+      return yield* resign(row, exp, { refreshed: true })
+    })
+  ).pipe(Effect.map((r) => r.passport))
+
+// ---------------------------------------------------------------------------
+// checkpoint and checkout
+
+/**
+ * Records a signal for each service used but not declared in the passport's
+ * intent: critical for enforced passports, a warning for logged ones, none
+ * for standard ones.
+ */
+const outsideScope = (row: PassportRow, used: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    if (row.accountability === "standard") return []
+    const declared = JSON.parse(row.intent_services) as Array<string>
+    const severity = row.accountability === "enforced" ? "critical" : "warning"
+    const signals: Array<Signals.SecuritySignal> = []
+    for (const service of new Set(used)) {
+      if (declared.includes(service)) continue
+      signals.push(
+        yield* Signals.raise({
+          operatorId: row.operator_id,
+          agentId: row.agent_id,
+          passportJti: row.jti,
+          type: SIGNAL_OUTSIDE_SCOPE,
+          severity,
+          detail: `${service} was used but the passport's intent declares ${
+            declared.length === 0 ? "no services" : declared.join(", ")
+          }`
+        })
+      )
+    }
+    return signals
+  })
+
+const toSignal = (signal: Signals.SecuritySignal): typeof Signal.Type => ({
+  type: signal.type,
+  severity: signal.severity,
+  detail: signal.detail
+})
+
+/** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
+const requireOpen = (row: PassportRow, now: number) =>
+  Effect.zipRight(
+    requireLive(row, now),
+    row.checked_out_at !== null ? refuse("CONFLICT", `passport ${row.jti} was already checked out`) : Effect.void
+  )
+
+/**
+ * A checkpoint: what the agent did since the last one. Enforced passports
+ * then live one more interval from now (never past their mission or
+ * parent), so a re-signed token comes back; services used outside the
+ * intent raise signals. Standard passports have no checkpoints.
+ */
+export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest) =>
+  audited(
+    actor,
+    { action: "passport.checkpoint", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.result.jti },
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const now = yield* Clock.currentTimeMillis
+      const row = yield* ownPassport(actor, jti)
+      if (row.accountability === "standard") {
+        return yield* refuse("CHECKPOINT_NOT_AVAILABLE", `passport ${jti} is standard: it has no checkpoints`)
+      }
+      yield* requireOpen(row, now)
+      const signals = yield* outsideScope(row, request.services_used)
+      let current = { token: row.token, expiresAt: row.expires_at }
+      if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
+        const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
+        const resigned = yield* resign(row, exp)
+        current = { token: resigned.passport.token, expiresAt: exp * 1000 }
+      }
+      yield* sql`UPDATE passports SET last_checkpoint_at = ${now} WHERE jti = ${jti}`
+      return {
+        agentId: row.agent_id,
+        result: new CheckpointResult({
+          jti,
+          accepted: true,
+          token: current.token,
+          expires_at: DateTime.unsafeMake(current.expiresAt),
+          signals: signals.map(toSignal)
+        })
+      }
+    })
+  ).pipe(Effect.map((r) => r.result))
+
+/**
+ * The passport's terminal submission. Services used outside the intent raise
+ * signals; the review is `flagged` when the passport has any critical signal
+ * (so only enforced passports are flagged), else `clean`. Later checkpoints
+ * and checkouts are refused.
+ */
+export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
+  audited(
+    actor,
+    { action: "passport.checkout", layer: "vault", agentId: (r) => r.agent_id, passportJti: (r) => r.jti },
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const now = yield* Clock.currentTimeMillis
+      const row = yield* ownPassport(actor, jti)
+      yield* requireOpen(row, now)
+      yield* outsideScope(row, request.services_used)
+      const signals = yield* Signals.ofPassport(jti)
+      const review = signals.some((signal) => signal.severity === "critical") ? "flagged" : "clean"
+      const checkoutId = newId("cout")
+      yield* sql`INSERT INTO checkouts ${
+        sql.insert({
+          id: checkoutId,
+          operator_id: row.operator_id,
+          agent_id: row.agent_id,
+          passport_jti: jti,
+          review,
+          services_used: JSON.stringify(request.services_used),
+          actions_count: request.actions_count,
+          delegated_to: JSON.stringify(request.delegated_to ?? []),
+          summary: request.summary ?? null,
+          created_at: now
+        })
+      }`
+      yield* sql`UPDATE passports SET checked_out_at = ${now} WHERE jti = ${jti}`
+      return {
+        agent_id: row.agent_id,
+        jti,
+        result: new CheckoutResult({ checkout_id: checkoutId, jti, review, signals: signals.map(toSignal) })
+      }
+    })
+  ).pipe(Effect.map((r) => r.result))
+
+// ---------------------------------------------------------------------------
+// revocation and listing
+
+const unrevoked = (where: { readonly operatorId: string; readonly agentId?: string; readonly missionId?: string }) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<Revocation.PassportRef>`
+      SELECT jti, agent_id, parent_jti, revoked_at FROM passports
+      WHERE ${
+      sql.and([
+        sql`operator_id = ${where.operatorId}`,
+        sql`revoked_at IS NULL`,
+        ...(where.agentId === undefined ? [] : [sql`agent_id = ${where.agentId}`]),
+        ...(where.missionId === undefined ? [] : [sql`mission_id = ${where.missionId}`])
+      ])
+    }
+      ORDER BY issued_at ASC, rowid ASC`)
+
+const jtisOf = (revocation: Revocation.Revocation) => [...revocation.direct, ...revocation.cascaded].map((r) => r.jti)
+
+/** Revokes every passport bound to a mission, with their descendants. */
+export const revokeBound = (operatorId: string, missionId: string, reason: string) =>
+  Effect.flatMap(unrevoked({ operatorId, missionId }), (targets) => Revocation.revoke(targets, reason))
+
+/** All the passports a revocation revoked, directly or by cascade. */
+export const revokedJtis = (revocation: Revocation.Revocation): Array<string> => jtisOf(revocation)
+
+/**
+ * Revokes a passport and, by cascade, every passport delegated from it.
+ * `revoked` says whether this call revoked it (false when it already was).
+ */
+export const revoke = (actor: Actor, request: RevokeRequest) =>
+  audited(
+    actor,
+    {
+      action: "passport.revoke",
+      layer: "vault",
+      agentId: (r) => r.agentId,
+      passportJti: (r) => r.jti,
+      followUps: (r) => Revocation.auditEntries(r.revocation, { includeDirect: false })
+    },
+    Effect.gen(function*() {
+      const row = yield* ownPassport(actor, request.jti)
+      const revocation = yield* Revocation.revoke([row], request.reason ?? null)
+      return {
+        agentId: row.agent_id,
+        jti: row.jti,
+        revocation,
+        result: new RevokedPassport({
+          jti: row.jti,
+          revoked: revocation.direct.length > 0,
+          cascaded: revocation.cascaded.map((r) => r.jti)
+        })
+      }
+    })
+  ).pipe(Effect.map((r) => r.result))
+
+const bulk = (revocation: Revocation.Revocation) =>
+  new BulkRevocation({
+    revoked_count: revocation.direct.length,
+    cascaded_count: revocation.cascaded.length,
+    jtis: jtisOf(revocation)
+  })
+
+/** Revokes every passport of an agent not yet revoked (expired ones too, so they cannot be refreshed), with their descendants. */
+export const revokeAgent = (actor: Actor, request: RevokeAgentRequest) =>
+  audited(
+    actor,
+    {
+      action: "passport.revoke_agent",
+      layer: "vault",
+      agentId: () => request.agent_id,
+      agentIdOnFailure: request.agent_id,
+      followUps: (r) => Revocation.auditEntries(r, { includeDirect: true })
+    },
+    Effect.gen(function*() {
+      yield* Policy.operatorOnly(actor, "revoke passports in bulk")
+      yield* Agents.operatorRow(actor.operatorId, request.agent_id)
+      const targets = yield* unrevoked({ operatorId: actor.operatorId, agentId: request.agent_id })
+      return yield* Revocation.revoke(targets, request.reason ?? null)
+    })
+  ).pipe(Effect.map(bulk))
+
+/** Revokes every passport of the operator not yet revoked. */
+export const revokeAll = (actor: Actor, request: RevokeAllRequest) =>
+  audited(
+    actor,
+    {
+      action: "passport.revoke_all",
+      layer: "vault",
+      agentId: () => null,
+      followUps: (r) => Revocation.auditEntries(r, { includeDirect: true })
+    },
+    Effect.gen(function*() {
+      yield* Policy.operatorOnly(actor, "revoke passports in bulk")
+      const targets = yield* unrevoked({ operatorId: actor.operatorId })
+      return yield* Revocation.revoke(targets, request.reason ?? null)
+    })
+  ).pipe(Effect.map(bulk))
+
+const toSummary = (row: PassportRow) =>
+  new PassportSummary({
+    jti: row.jti,
+    agent_id: row.agent_id,
+    session_id: row.session_id,
+    parent_jti: row.parent_jti,
+    mission_id: row.mission_id,
+    delegation_depth: row.delegation_depth,
+    accountability: row.accountability,
+    issued_at: DateTime.unsafeMake(row.issued_at),
+    expires_at: DateTime.unsafeMake(row.expires_at)
+  })
+
+/**
+ * The operator's live passports (not revoked, not expired), newest first,
+ * optionally of one agent or session. An agent caller lists only its own.
+ */
+export const listActive = (
+  actor: Actor,
+  query: ActiveQuery
+): Effect.Effect<ActivePassports, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    if (query.agent_id !== undefined) yield* Policy.requireSelf(actor, query.agent_id, "list passports")
+    const agentId = query.agent_id ?? actor.agentId ?? undefined
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    const rows = yield* sql<PassportRow>`
+      SELECT * FROM passports WHERE ${
+      sql.and([
+        sql`operator_id = ${actor.operatorId}`,
+        sql`revoked_at IS NULL`,
+        sql`expires_at > ${now}`,
+        ...(agentId === undefined ? [] : [sql`agent_id = ${agentId}`]),
+        ...(query.session_id === undefined ? [] : [sql`session_id = ${query.session_id}`])
+      ])
+    }
+      ORDER BY issued_at DESC, rowid DESC`
+    return new ActivePassports({ passports: rows.map(toSummary) })
+  })

@@ -1,0 +1,194 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import { Agents, Passports, Stack } from "@getstack/effect"
+import { Emulator } from "@getstack/emulator"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+
+/** The JSON bodies of the requests the SDK sent, in order. */
+const recorded: Array<{ readonly url: string; readonly body: unknown }> = []
+/** Requests sent and not answered yet. */
+let inFlight = 0
+
+const decoder = new TextDecoder()
+
+/** The in-process emulator's HttpClient, recording every request body and counting requests in flight. */
+const RecordingClient = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, (client) =>
+    client.pipe(HttpClient.transform((response, request) =>
+      Effect.suspend(() => {
+        const body = request.body._tag === "Uint8Array" ? JSON.parse(decoder.decode(request.body.body)) as unknown : undefined
+        recorded.push({ url: request.url, body })
+        inFlight++
+        return Effect.ensuring(response, Effect.sync(() => inFlight--))
+      })
+    )))
+)
+
+/**
+ * Moves the TestClock forward a second at a time, letting every request the
+ * SDK sent reach the emulator (real I/O, outside the TestClock) before time
+ * moves on: the emulator reads the same clock.
+ */
+const advance = (seconds: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < seconds; i++) {
+      yield* TestClock.adjust("1 second")
+      while (inFlight > 0) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+      yield* TestClock.adjust(0)
+    }
+  })
+
+const StackLive = Emulator.layerStack()
+
+/** The SDK over the recording client, over an in-process emulator. */
+const RecordingStack = Layer.unwrapEffect(
+  Effect.map(Emulator.Emulator, (emulator) => Stack.layer({ apiKey: emulator.apiKey }).pipe(Layer.provide(RecordingClient)))
+).pipe(Layer.provideMerge(Emulator.layerInProcess()))
+
+const registerAgent = (name: string, mode: "enforced" | "logged" | "standard") =>
+  Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: mode }))
+
+const livePassports = (agentId: string) =>
+  Effect.flatMap(Passports.Passports, (passports) => passports.listActive({ agent_id: agentId })).pipe(
+    Effect.map((active) => active.passports)
+  )
+
+describe("the scoped mission", () => {
+  it.effect("issues on open; checks out, then revokes on close", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const emulator = yield* Emulator.Emulator
+      const agent = yield* registerAgent("scoped-happy", "enforced")
+      const { jti, token } = yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({
+          agent_id: agent.id,
+          intent: "Process invoices",
+          services: ["slack", "stripe"]
+        })
+        yield* mission.log("slack", "read_channel", "#invoices")
+        yield* mission.log("stripe", "create_invoice")
+        expect((yield* livePassports(agent.id)).map((p) => p.jti)).toEqual([mission.jti])
+        const claims = yield* passports.verifyOffline(Redacted.value(yield* mission.token))
+        expect(claims.stk.intent_summary).toBe("Process invoices")
+        expect(claims.stk.intent_services).toEqual(["slack", "stripe"])
+        expect((yield* mission.actions).map((a) => a.action)).toEqual(["read_channel", "create_invoice"])
+        return { jti: mission.jti, token: yield* mission.token }
+      }))
+      expect(yield* livePassports(agent.id)).toEqual([])
+      const chain = yield* emulator.auditChain(emulator.operatorId)
+      const mine = chain.filter((entry) => entry.passport_jti === jti).map((entry) => entry.action)
+      expect(mine).toEqual(["passport.issue", "passport.checkout", "passport.revoke"])
+      const online = yield* passports.verify(Redacted.value(token))
+      expect(online.valid === false && online.reason).toBe("revoked")
+    }).pipe(Effect.provide(StackLive)))
+
+  it.effect("checkpoints go out every interval with the services and actions since the previous one", () =>
+    Effect.gen(function*() {
+      recorded.length = 0
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-clock", "enforced")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({
+          agent_id: agent.id,
+          intent: "Watch the queue",
+          services: ["slack", "github"],
+          checkpoint_interval: "frequent"
+        })
+        const firstExpiry = yield* mission.expiresAt
+        yield* mission.log("slack", "read")
+        yield* mission.log("slack", "post")
+        yield* advance(120)
+        yield* mission.log("github", "open_issue")
+        yield* advance(120)
+        yield* advance(120)
+        const checkpoints = recorded.filter((r) => r.url.endsWith(`/v1/passports/${mission.jti}/checkpoint`))
+        expect(checkpoints.map((c) => c.body)).toEqual([
+          { services_used: ["slack"], actions_count: 2 },
+          { services_used: ["github"], actions_count: 1 },
+          { services_used: [], actions_count: 0 }
+        ])
+        // enforced: each checkpoint (a little before the interval ends: at 108 s, 216 s, 324 s)
+        // extends the passport to one interval after it
+        const expiry = yield* mission.expiresAt
+        expect(expiry.epochMillis - firstExpiry.epochMillis).toBe(3 * 108_000)
+      }))
+      const checkout = recorded.find((r) => r.url.endsWith("/checkout"))
+      expect(checkout?.body).toMatchObject({ services_used: ["slack", "github"], actions_count: 3 })
+    }).pipe(Effect.provide(RecordingStack)))
+
+  it.effect("a standard agent's mission stops checkpointing quietly (CHECKPOINT_NOT_AVAILABLE) and still closes", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-standard", "standard")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({ agent_id: agent.id, intent: "Tidy up", services: ["notion"] })
+        yield* TestClock.adjust("20 minutes")
+        const error = yield* Effect.flip(mission.checkpoint)
+        expect(error._tag === "NotFoundError" && error.code).toBe("CHECKPOINT_NOT_AVAILABLE")
+      }))
+      expect(yield* livePassports(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)))
+
+  it.effect("zero live passports after success, failure, defect and interruption at random points (240 runs)", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-chaos", "logged")
+      const outcomes = { success: 0, failure: 0, defect: 0, interrupted: 0 }
+      for (let run = 0; run < 240; run++) {
+        const kind = run % 4
+        const steps = yield* Random.nextIntBetween(0, 6)
+        const program = Effect.scoped(Effect.gen(function*() {
+          const mission = yield* passports.mission({ agent_id: agent.id, intent: `run ${run}`, services: ["slack"] })
+          for (let i = 0; i < steps; i++) {
+            yield* mission.log("slack", `step-${i}`)
+            yield* Effect.yieldNow()
+          }
+          if (kind === 1) return yield* Effect.fail("work failed" as const)
+          if (kind === 2) return yield* Effect.die(new Error("work crashed"))
+          if (kind === 3) yield* Effect.never
+          return "done" as const
+        }))
+        if (kind === 3) {
+          const fiber = yield* Effect.fork(program)
+          const wait = yield* Random.nextIntBetween(0, 40)
+          for (let i = 0; i < wait; i++) yield* Effect.yieldNow()
+          // let some runs be interrupted while the passport is still being issued
+          if (wait > 20) yield* Effect.sleep(0)
+          const exit = yield* Fiber.interrupt(fiber)
+          expect(Exit.isInterrupted(exit)).toBe(true)
+          outcomes.interrupted++
+        } else {
+          const exit = yield* Effect.exit(program)
+          if (Exit.isSuccess(exit)) outcomes.success++
+          else if (Exit.isFailure(exit) && exit.cause._tag === "Fail") outcomes.failure++
+          else outcomes.defect++
+        }
+      }
+      expect(outcomes).toEqual({ success: 60, failure: 60, defect: 60, interrupted: 60 })
+      expect(yield* livePassports(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)), 120_000)
+
+  it.effect("a failing finalizer is logged, not lost", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-lost", "logged")
+      const logs: Array<string> = []
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({ agent_id: agent.id, intent: "Lose the passport", services: [] })
+        // revoked behind the mission's back: its checkout then fails with PASSPORT_REVOKED
+        yield* passports.revoke(mission.jti, "revoked elsewhere")
+      })).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
+      )
+      expect(logs.some((line) => line.includes("checkout failed"))).toBe(true)
+      expect(yield* livePassports(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)))
+})

@@ -1,0 +1,154 @@
+/**
+ * A small fetch-style client for the emulator's passports, missions and agent
+ * key endpoints (the SDK has no services for them yet), over the in-process
+ * handler: no port, no socket.
+ */
+import { Emulator } from "@getstack/emulator"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
+
+/** A decoded answer. JSON bodies are loosely typed: tests check their shape. */
+export interface Reply {
+  readonly status: number
+  readonly json: any
+  readonly text: string
+  readonly headers: Headers
+}
+
+/** What a request carries besides method and path. */
+export interface CallOptions {
+  readonly json?: unknown
+  readonly body?: string
+  readonly headers?: Record<string, string>
+  /** The bearer token; the default operator's API key when left out, none when null. */
+  readonly auth?: string | null
+}
+
+/** 2026-01-01T00:00:00Z: where the TestClock starts in these tests. */
+export const T0 = Date.parse("2026-01-01T00:00:00.000Z")
+
+/** Runs `body` against a fresh in-memory emulator, its clock the test's TestClock set to `T0`. */
+export const withEmulator = <A, E, R>(body: Effect.Effect<A, E, R>, options: Emulator.Options = {}) =>
+  Effect.zipRight(TestClock.setTime(T0), Effect.provide(body, Emulator.layer(options)))
+
+/** The client for the emulator in context. */
+export const client = Effect.gen(function*() {
+  const emulator = yield* Emulator.Emulator
+  const key = Redacted.value(emulator.apiKey)
+  const call = (method: string, path: string, options: CallOptions = {}) =>
+    Effect.promise(async (): Promise<Reply> => {
+      const headers: Record<string, string> = { ...options.headers }
+      if (options.auth !== null) headers.authorization = `Bearer ${options.auth ?? key}`
+      let body = options.body
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json)
+        headers["content-type"] ??= "application/json"
+      }
+      const response = await emulator.handler(
+        new Request(`http://emulator.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+      )
+      const text = await response.text()
+      let json: any
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      return { status: response.status, json, text, headers: response.headers }
+    })
+  const post = (path: string, json: unknown = {}, options: Omit<CallOptions, "json"> = {}) =>
+    call("POST", path, { ...options, json })
+  const get = (path: string, options: CallOptions = {}) => call("GET", path, options)
+
+  /** Registers an agent and returns its id. */
+  const agent = (name: string, mode: "enforced" | "logged" | "standard" = "standard", auth?: string) =>
+    Effect.map(
+      post("/v1/agents/register", { name, accountability_mode: mode }, auth === undefined ? {} : { auth }),
+      (reply) => {
+        if (reply.status !== 201) throw new Error(`register ${name}: ${reply.status} ${reply.text}`)
+        return reply.json.id as string
+      }
+    )
+
+  /** Issues a passport, failing the test unless it is issued. */
+  const issue = (body: Record<string, unknown>, options: Omit<CallOptions, "json"> = {}) =>
+    Effect.map(post("/v1/passports/issue", body, options), (reply) => {
+      if (reply.status !== 201) throw new Error(`issue: ${reply.status} ${reply.text}`)
+      return reply.json as { token: string; jti: string; expires_at: string }
+    })
+
+  /** Delegates a passport, failing the test unless it is delegated. */
+  const delegate = (body: Record<string, unknown>, options: Omit<CallOptions, "json"> = {}) =>
+    Effect.map(post("/v1/passports/delegate", body, options), (reply) => {
+      if (reply.status !== 201) throw new Error(`delegate: ${reply.status} ${reply.text}`)
+      return reply.json as { token: string; jti: string; expires_at: string }
+    })
+
+  const verify = (token: string, serviceId?: string) =>
+    Effect.map(
+      post("/v1/passports/verify", serviceId === undefined ? { token } : { token, service_id: serviceId }, { auth: null }),
+      (reply) => reply.json
+    )
+
+  /** The default operator's audit entries written by `effect`. */
+  const auditOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.gen(function*() {
+      const before = (yield* emulator.auditChain(emulator.operatorId)).length
+      const result = yield* effect
+      const entries = (yield* emulator.auditChain(emulator.operatorId)).slice(before)
+      return { result, entries }
+    })
+
+  return { emulator, key, call, post, get, agent, issue, delegate, verify, auditOf }
+})
+
+/** A JWT's header and payload, decoded without verification. */
+export const decodeJwt = (token: string) => {
+  const [header, payload, signature] = token.split(".") as [string, string, string]
+  return {
+    header: JSON.parse(Buffer.from(header, "base64url").toString("utf8")),
+    payload: JSON.parse(Buffer.from(payload, "base64url").toString("utf8")),
+    signingInput: `${header}.${payload}`,
+    signature: Buffer.from(signature, "base64url")
+  }
+}
+
+/** A compact JWT signed EdDSA with `privateKey`. */
+export const signJwt = (privateKey: KeyObject, header: object, payload: object) => {
+  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${
+    Buffer.from(JSON.stringify(payload)).toString("base64url")
+  }`
+  return `${input}.${sign(null, Buffer.from(input), privateKey).toString("base64url")}`
+}
+
+/** A new Ed25519 key pair for an agent, with its public JWK. */
+export const agentKeyPair = () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519")
+  const { x } = publicKey.export({ format: "jwk" })
+  return { privateKey, publicKey, jwk: { kty: "OKP", crv: "Ed25519", x: x! } }
+}
+
+/** The agent JWT an SDK would send: `{alg: EdDSA}`, iss stack-sdk, aud stack:agent, 60 s. */
+export const agentJwt = (
+  privateKey: KeyObject,
+  agentId: string,
+  nowMs: number,
+  overrides: Record<string, unknown> = {}
+) => {
+  const iat = Math.floor(nowMs / 1000)
+  return signJwt(privateKey, { alg: "EdDSA", typ: "JWT" }, {
+    iss: "stack-sdk",
+    sub: agentId,
+    aud: "stack:agent",
+    iat,
+    nbf: iat,
+    exp: iat + 60,
+    ...overrides
+  })
+}
+
+/** The base64url Ed25519 signature of a challenge's UTF-8 bytes. */
+export const signChallenge = (privateKey: KeyObject, challenge: string) =>
+  sign(null, Buffer.from(challenge, "utf8"), privateKey).toString("base64url")
