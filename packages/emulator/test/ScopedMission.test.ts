@@ -61,6 +61,18 @@ const livePassports = (agentId: string) =>
     Effect.map((active) => active.passports)
   )
 
+/** The SDK over an in-process emulator whose checkout requests never get an answer. */
+const HangingCheckoutStack = Layer.unwrapEffect(
+  Effect.map(Emulator.Emulator, (emulator) =>
+    Stack.layer({ apiKey: emulator.apiKey }).pipe(
+      Layer.provide(Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          client.pipe(HttpClient.transform((response, request) => request.url.endsWith("/checkout") ? Effect.never : response)))
+      ))
+    ))
+).pipe(Layer.provideMerge(Emulator.layerInProcess()))
+
 describe("the scoped mission", () => {
   it.effect("issues on open; checks out, then revokes on close", () =>
     Effect.gen(function*() {
@@ -175,6 +187,34 @@ describe("the scoped mission", () => {
       expect(outcomes).toEqual({ success: 60, failure: 60, defect: 60, interrupted: 60 })
       expect(yield* livePassports(agent.id)).toEqual([])
     }).pipe(Effect.provide(StackLive)), 120_000)
+
+  it.effect("a closing step that hangs times out, is logged, and the passport is still revoked", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-hang", "logged")
+      const logs: Array<string> = []
+      const fiber = yield* Effect.fork(
+        Effect.scoped(passports.mission({
+          agent_id: agent.id,
+          intent: "Hang on checkout",
+          services: [],
+          finalizerTimeout: "5 seconds"
+        })).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
+        )
+      )
+      // the issue request is real I/O: wait until the passport exists and the scope hangs in its checkout
+      while ((yield* livePassports(agent.id)).length === 0) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
+      }
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("5 seconds")
+      const handle = yield* Fiber.join(fiber)
+      expect(logs.some((line) => line.includes("checkout failed"))).toBe(true)
+      expect(yield* livePassports(agent.id)).toEqual([])
+      expect(handle.jti).toMatch(/^pp_/)
+    }).pipe(Effect.provide(HangingCheckoutStack)))
 
   it.effect("a failing finalizer is logged, not lost", () =>
     Effect.gen(function*() {

@@ -13,6 +13,25 @@ import { join } from "node:path"
 
 const StackLive = Emulator.layerStack()
 
+/** How many times the SDK fetched the JWKS. */
+let jwksFetches = 0
+
+/** The SDK over an in-process emulator, counting JWKS fetches. */
+const CountingStack = Layer.unwrapEffect(
+  Effect.map(Emulator.Emulator, (emulator) =>
+    Stack.layer({ apiKey: emulator.apiKey }).pipe(
+      Layer.provide(Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          client.pipe(HttpClient.tapRequest((request) =>
+            Effect.sync(() => {
+              if (request.url.endsWith("/v1/.well-known/jwks.json")) jwksFetches++
+            })
+          )))
+      ))
+    ))
+).pipe(Layer.provideMerge(Emulator.layerInProcess()))
+
 const enforcedAgent = (name: string) =>
   Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: "enforced" }))
 
@@ -88,6 +107,28 @@ describe("Passports through the SDK", () => {
       expect(yield* reason(fresh.token)).toBe("expired")
       expect((yield* passports.verifyOffline(fresh.token, { leewaySeconds: 5 })).jti).toBe(fresh.jti)
     }).pipe(Effect.provide(StackLive)))
+
+  it.effect("the JWKS is fetched once, and again for an unknown kid at most every 30 s", () =>
+    Effect.gen(function*() {
+      jwksFetches = 0
+      const passports = yield* Passports.Passports
+      const agent = yield* enforcedAgent("jwks-cache")
+      for (let i = 0; i < 3; i++) yield* passports.verifyOffline((yield* issueFor(agent.id)).token)
+      expect(jwksFetches).toBe(1)
+      const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register("jwks-foreign", { accountability_mode: "standard" })).pipe(
+        Effect.flatMap((other) => Effect.flatMap(Passports.Passports, (p) => p.issue({ agent_id: other.id }))),
+        Effect.provide(Emulator.layerStack())
+      )
+      yield* TestClock.adjust("31 seconds")
+      yield* Effect.flip(passports.verifyOffline(foreign.token))
+      expect(jwksFetches).toBe(2)
+      yield* Effect.flip(passports.verifyOffline(foreign.token))
+      expect(jwksFetches).toBe(2)
+      yield* TestClock.adjust("31 seconds")
+      const reason = yield* Effect.flip(passports.verifyOffline(foreign.token))
+      expect(reason._tag === "InvalidPassportError" && reason.reason).toBe("unknown_key")
+      expect(jwksFetches).toBe(3)
+    }).pipe(Effect.provide(CountingStack)))
 
   it.effect("expired and revoked passports are typed errors with STACK's codes", () =>
     Effect.gen(function*() {

@@ -102,8 +102,10 @@ export const make = (
       log: []
     })
 
+    // finalizers run uninterruptibly: the step is made interruptible again so its timeout can stop it
     const step = (jti: string, name: string, effect: Effect.Effect<unknown, unknown>) =>
       effect.pipe(
+        Effect.interruptible,
         Effect.timeoutFail({
           duration: finalizerTimeout,
           onTimeout: () => new Error(`${name} took longer than ${Duration.format(finalizerTimeout)}`)
