@@ -12,16 +12,11 @@ import {
   ActivePassports,
   BulkRevocation,
   CheckpointInterval,
-  type CheckpointRequest,
-  CheckpointResult,
-  type CheckoutRequest,
-  CheckoutResult,
   DelegatePassportRequest,
   IdentityClaim,
   type Intent,
   type InvalidReason,
   ISSUER,
-  IssuedPassport,
   type IssuePassportRequest,
   ListActiveQuery,
   MAX_DELEGATION_DEPTH,
@@ -35,7 +30,6 @@ import {
   RevokedPassport,
   RevokePassportRequest,
   type ScopeGrant,
-  type Signal,
   type StackClaims,
   VerifyPassportRequest,
   type VerifyPassportResponse
@@ -52,8 +46,20 @@ import { newId } from "./Ids.js"
 import * as MissionRecords from "./MissionRecords.js"
 import * as Policy from "./Policy.js"
 import * as Revocation from "./Revocation.js"
-import * as Signals from "./Signals.js"
-import { decodeJwt, SigningKey, signJwt, verifyEd25519 } from "./Signing.js"
+import { decodeJwt, SigningKey, verifyEd25519 } from "./Signing.js"
+import {
+  byJti,
+  type Issued,
+  limitsOf,
+  mint,
+  ownPassport,
+  type PassportRow,
+  resign,
+  seconds,
+  stkOf
+} from "./PassportStore.js"
+
+export type { Issued, PassportRow } from "./PassportStore.js"
 
 type VerifyRequest = typeof VerifyPassportRequest.Type
 type DelegateRequest = typeof DelegatePassportRequest.Type
@@ -63,139 +69,7 @@ type RevokeAgentRequest = typeof RevokeAgentPassportsRequest.Type
 type RevokeAllRequest = typeof RevokeAllPassportsRequest.Type
 type ActiveQuery = typeof ListActiveQuery.Type
 
-/** A row of `passports`. Times are epoch milliseconds; `expires_at` is the latest token's `exp`. */
-export interface PassportRow {
-  readonly jti: string
-  readonly operator_id: string
-  readonly agent_id: string
-  readonly parent_jti: string | null
-  readonly session_id: string
-  readonly mission_id: string | null
-  readonly delegation_depth: number
-  readonly accountability: AccountabilityMode
-  /** JSON array of the intent's services. */
-  readonly intent_services: string
-  readonly checkpoint_interval: number | null
-  /** JSON of the `stk` claims every token of this passport carries. */
-  readonly claims: string
-  /** The latest token signed for this passport. */
-  readonly token: string
-  readonly issued_at: number
-  readonly expires_at: number
-  readonly refreshed_at: number | null
-  readonly last_checkpoint_at: number | null
-  readonly checked_out_at: number | null
-  readonly revoked_at: number | null
-  readonly revoke_reason: string | null
-}
-
-/** A passport just signed, and whom it is for. */
-export interface Issued {
-  readonly passport: IssuedPassport
-  readonly jti: string
-  readonly agentId: string
-}
-
-const SIGNAL_OUTSIDE_SCOPE = "credential_outside_scope"
-
 const MODE_RANK: Record<AccountabilityMode, number> = { standard: 0, logged: 1, enforced: 2 }
-
-const stkOf = (row: PassportRow): StackClaims => JSON.parse(row.claims) as StackClaims
-
-const seconds = (ms: number): number => Math.floor(ms / 1000)
-
-const issued = (jti: string, token: string, expiresAt: number, agentId: string): Issued => ({
-  passport: new IssuedPassport({ token, jti, expires_at: DateTime.unsafeMake(expiresAt) }),
-  jti,
-  agentId
-})
-
-// ---------------------------------------------------------------------------
-// signing and storage
-
-/** Signs a token for `jti` living until `exp` (epoch seconds). */
-const signToken = (jti: string, agentId: string, stk: StackClaims, iat: number, exp: number) =>
-  Effect.map(SigningKey, (key) =>
-    signJwt(key, { iss: ISSUER, sub: agentId, jti, iat, nbf: iat, exp, stk } satisfies PassportClaims))
-
-interface Mint {
-  readonly agentId: string
-  readonly stk: StackClaims
-  readonly jti: string
-  readonly ttlSeconds: number
-  /** The latest `exp` allowed (the mission's or the parent's), epoch seconds. */
-  readonly notAfter: number
-}
-
-/** Signs and stores a new passport. */
-const mint = (actor: Actor, m: Mint) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const now = yield* Clock.currentTimeMillis
-    const iat = seconds(now)
-    const exp = Math.min(iat + m.ttlSeconds, m.notAfter)
-    if (exp <= iat) return yield* refuse("MISSION_NOT_ACTIVE", "the passport would expire at once: its mission or parent ends now")
-    const token = yield* signToken(m.jti, m.agentId, m.stk, iat, exp)
-    const row: PassportRow = {
-      jti: m.jti,
-      operator_id: actor.operatorId,
-      agent_id: m.agentId,
-      parent_jti: m.stk.parent_jti ?? null,
-      session_id: m.stk.session_id,
-      mission_id: m.stk.mission_id ?? null,
-      delegation_depth: m.stk.delegation_depth,
-      accountability: m.stk.accountability,
-      intent_services: JSON.stringify(m.stk.intent_services),
-      checkpoint_interval: m.stk.checkpoint_interval,
-      claims: JSON.stringify(m.stk),
-      token,
-      issued_at: now,
-      expires_at: exp * 1000,
-      refreshed_at: null,
-      last_checkpoint_at: null,
-      checked_out_at: null,
-      revoked_at: null,
-      revoke_reason: null
-    }
-    yield* sql`INSERT INTO passports ${sql.insert({ ...row })}`
-    return issued(m.jti, token, row.expires_at, m.agentId)
-  })
-
-/** Re-signs a passport (same jti, session and claims) with new `iat`/`exp`, and stores the token. */
-const resign = (row: PassportRow, exp: number, changes: { readonly refreshed?: boolean } = {}) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const now = yield* Clock.currentTimeMillis
-    const iat = seconds(now)
-    const token = yield* signToken(row.jti, row.agent_id, stkOf(row), iat, exp)
-    yield* sql`UPDATE passports SET token = ${token}, expires_at = ${exp * 1000},
-      refreshed_at = ${changes.refreshed === true ? now : row.refreshed_at} WHERE jti = ${row.jti}`
-    return issued(row.jti, token, exp * 1000, row.agent_id)
-  })
-
-const byJti = (jti: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.map(sql<PassportRow>`SELECT * FROM passports WHERE jti = ${jti}`, (rows) => rows[0]))
-
-/**
- * One of the operator's passports, visible to the caller (an agent sees only
- * its own); `NOT_FOUND` otherwise.
- */
-const ownPassport = (actor: Actor, jti: string) =>
-  Effect.gen(function*() {
-    const row = yield* byJti(jti)
-    return row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)
-      ? yield* notFound("passport", jti)
-      : row
-  })
-
-/** Refuses a revoked passport, or one whose latest `exp` has passed. */
-const requireLive = (row: PassportRow, now: number) =>
-  row.revoked_at !== null
-    ? refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
-    : now >= row.expires_at
-    ? refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
-    : Effect.void
 
 // ---------------------------------------------------------------------------
 // verification
@@ -401,30 +275,6 @@ export const issue = (actor: Actor, request: IssuePassportRequest) =>
 // ---------------------------------------------------------------------------
 // delegation and refresh
 
-/** The latest `exp` (epoch seconds) a passport may get: its mission's end and its parent's current expiry. */
-const limitsOf = (row: PassportRow, now: number) =>
-  Effect.gen(function*() {
-    let notAfter = Number.POSITIVE_INFINITY
-    if (row.mission_id !== null) {
-      const mission = yield* MissionRecords.byId(row.mission_id)
-      if (mission === undefined || !MissionRecords.isLive(mission, now)) {
-        return yield* refuse("MISSION_NOT_ACTIVE", `mission ${row.mission_id} is not active`)
-      }
-      notAfter = Math.min(notAfter, seconds(mission.expires_at))
-    }
-    if (row.parent_jti !== null) {
-      const parent = yield* byJti(row.parent_jti)
-      if (parent === undefined || parent.revoked_at !== null) {
-        return yield* refuse("PASSPORT_REVOKED", `the parent passport ${row.parent_jti} was revoked`)
-      }
-      if (now >= parent.expires_at) {
-        return yield* refuse("PASSPORT_EXPIRED", `the parent passport ${row.parent_jti} expired: refresh it first`)
-      }
-      notAfter = Math.min(notAfter, seconds(parent.expires_at))
-    }
-    return notAfter
-  })
-
 /** The child's grants: each must be one of the parent's connections, with a subset of its scopes (`*` allows any). */
 const narrowed = (parent: StackClaims, requested: ReadonlyArray<ScopeGrant> | undefined) =>
   Effect.gen(function*() {
@@ -547,132 +397,6 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
       return yield* resign(row, exp, { refreshed: true })
     })
   ).pipe(Effect.map((r) => r.passport))
-
-// ---------------------------------------------------------------------------
-// checkpoint and checkout
-
-/**
- * Records a signal for each service used but not declared in the passport's
- * intent: critical for enforced passports, a warning for logged ones, none
- * for standard ones.
- */
-const outsideScope = (row: PassportRow, used: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    if (row.accountability === "standard") return []
-    const declared = JSON.parse(row.intent_services) as Array<string>
-    const severity = row.accountability === "enforced" ? "critical" : "warning"
-    const signals: Array<Signals.SecuritySignal> = []
-    for (const service of new Set(used)) {
-      if (declared.includes(service)) continue
-      signals.push(
-        yield* Signals.raise({
-          operatorId: row.operator_id,
-          agentId: row.agent_id,
-          passportJti: row.jti,
-          type: SIGNAL_OUTSIDE_SCOPE,
-          severity,
-          detail: `${service} was used but the passport's intent declares ${
-            declared.length === 0 ? "no services" : declared.join(", ")
-          }`
-        })
-      )
-    }
-    return signals
-  })
-
-const toSignal = (signal: Signals.SecuritySignal): typeof Signal.Type => ({
-  type: signal.type,
-  severity: signal.severity,
-  detail: signal.detail
-})
-
-/** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
-const requireOpen = (row: PassportRow, now: number) =>
-  Effect.zipRight(
-    requireLive(row, now),
-    row.checked_out_at !== null ? refuse("CONFLICT", `passport ${row.jti} was already checked out`) : Effect.void
-  )
-
-/**
- * A checkpoint: what the agent did since the last one. Enforced passports
- * then live one more interval from now (never past their mission or
- * parent), so a re-signed token comes back; services used outside the
- * intent raise signals. Standard passports have no checkpoints.
- */
-export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest) =>
-  audited(
-    actor,
-    { action: "passport.checkpoint", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.result.jti },
-    Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
-      const now = yield* Clock.currentTimeMillis
-      const row = yield* ownPassport(actor, jti)
-      if (row.accountability === "standard") {
-        return yield* refuse("CHECKPOINT_NOT_AVAILABLE", `passport ${jti} is standard: it has no checkpoints`)
-      }
-      yield* requireOpen(row, now)
-      const signals = yield* outsideScope(row, request.services_used)
-      let current = { token: row.token, expiresAt: row.expires_at }
-      if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
-        const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
-        const resigned = yield* resign(row, exp)
-        current = { token: resigned.passport.token, expiresAt: exp * 1000 }
-      }
-      yield* sql`UPDATE passports SET last_checkpoint_at = ${now} WHERE jti = ${jti}`
-      return {
-        agentId: row.agent_id,
-        result: new CheckpointResult({
-          jti,
-          accepted: true,
-          token: current.token,
-          expires_at: DateTime.unsafeMake(current.expiresAt),
-          signals: signals.map(toSignal)
-        })
-      }
-    })
-  ).pipe(Effect.map((r) => r.result))
-
-/**
- * The passport's terminal submission. Services used outside the intent raise
- * signals; the review is `flagged` when the passport has any critical signal
- * (so only enforced passports are flagged), else `clean`. Later checkpoints
- * and checkouts are refused.
- */
-export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
-  audited(
-    actor,
-    { action: "passport.checkout", layer: "vault", agentId: (r) => r.agent_id, passportJti: (r) => r.jti },
-    Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
-      const now = yield* Clock.currentTimeMillis
-      const row = yield* ownPassport(actor, jti)
-      yield* requireOpen(row, now)
-      yield* outsideScope(row, request.services_used)
-      const signals = yield* Signals.ofPassport(jti)
-      const review = signals.some((signal) => signal.severity === "critical") ? "flagged" : "clean"
-      const checkoutId = newId("cout")
-      yield* sql`INSERT INTO checkouts ${
-        sql.insert({
-          id: checkoutId,
-          operator_id: row.operator_id,
-          agent_id: row.agent_id,
-          passport_jti: jti,
-          review,
-          services_used: JSON.stringify(request.services_used),
-          actions_count: request.actions_count,
-          delegated_to: JSON.stringify(request.delegated_to ?? []),
-          summary: request.summary ?? null,
-          created_at: now
-        })
-      }`
-      yield* sql`UPDATE passports SET checked_out_at = ${now} WHERE jti = ${jti}`
-      return {
-        agent_id: row.agent_id,
-        jti,
-        result: new CheckoutResult({ checkout_id: checkoutId, jti, review, signals: signals.map(toSignal) })
-      }
-    })
-  ).pipe(Effect.map((r) => r.result))
 
 // ---------------------------------------------------------------------------
 // revocation and listing

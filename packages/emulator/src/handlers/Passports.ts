@@ -1,4 +1,5 @@
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import * as Checkpoints from "../domain/Checkpoints.js"
 import * as Passports from "../domain/Passports.js"
 import * as Signing from "../domain/Signing.js"
 import { serve } from "../http/Router.js"
@@ -12,8 +13,8 @@ export const routes = [
   serve(PassportsEndpoints.listActive, ({ actor, urlParams }) => Passports.listActive(actor, urlParams)),
   serve(PassportsEndpoints.delegate, ({ actor, payload }) => Passports.delegate(actor, payload)),
   serve(PassportsEndpoints.refresh, ({ actor, payload }) => Passports.refresh(actor, payload)),
-  serve(PassportsEndpoints.checkpoint, ({ actor, path, payload }) => Passports.checkpoint(actor, path.jti, payload)),
-  serve(PassportsEndpoints.checkout, ({ actor, path, payload }) => Passports.checkout(actor, path.jti, payload))
+  serve(PassportsEndpoints.checkpoint, ({ actor, path, payload }) => Checkpoints.checkpoint(actor, path.jti, payload)),
+  serve(PassportsEndpoints.checkout, ({ actor, path, payload }) => Checkpoints.checkout(actor, path.jti, payload))
 ] as const
 
 /** The public passports group (no credentials): verification and the JWKS. */

@@ -1,0 +1,146 @@
+/**
+ * Checkpoints and checkouts: what an agent reports while and after it works.
+ * Undeclared services raise security signals; enforced passports live one
+ * more interval per checkpoint; a checkout is reviewed clean or flagged.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import {
+  type CheckpointRequest,
+  CheckpointResult,
+  type CheckoutRequest,
+  CheckoutResult,
+  type Signal
+} from "@getstack/effect/api/Passports"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import { type Actor, audited } from "./Action.js"
+import { refuse } from "./Failure.js"
+import { newId } from "./Ids.js"
+import * as Signals from "./Signals.js"
+import { limitsOf, ownPassport, type PassportRow, requireLive, resign, seconds } from "./PassportStore.js"
+
+const SIGNAL_OUTSIDE_SCOPE = "credential_outside_scope"
+
+/**
+ * Records a signal for each service used but not declared in the passport's
+ * intent: critical for enforced passports, a warning for logged ones, none
+ * for standard ones.
+ */
+const outsideScope = (row: PassportRow, used: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    if (row.accountability === "standard") return []
+    const declared = JSON.parse(row.intent_services) as Array<string>
+    const severity = row.accountability === "enforced" ? "critical" : "warning"
+    const signals: Array<Signals.SecuritySignal> = []
+    for (const service of new Set(used)) {
+      if (declared.includes(service)) continue
+      signals.push(
+        yield* Signals.raise({
+          operatorId: row.operator_id,
+          agentId: row.agent_id,
+          passportJti: row.jti,
+          type: SIGNAL_OUTSIDE_SCOPE,
+          severity,
+          detail: `${service} was used but the passport's intent declares ${
+            declared.length === 0 ? "no services" : declared.join(", ")
+          }`
+        })
+      )
+    }
+    return signals
+  })
+
+const toSignal = (signal: Signals.SecuritySignal): typeof Signal.Type => ({
+  type: signal.type,
+  severity: signal.severity,
+  detail: signal.detail
+})
+
+/** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
+const requireOpen = (row: PassportRow, now: number) =>
+  Effect.zipRight(
+    requireLive(row, now),
+    row.checked_out_at !== null ? refuse("CONFLICT", `passport ${row.jti} was already checked out`) : Effect.void
+  )
+
+/**
+ * A checkpoint: what the agent did since the last one. Enforced passports
+ * then live one more interval from now (never past their mission or
+ * parent), so a re-signed token comes back; services used outside the
+ * intent raise signals. Standard passports have no checkpoints.
+ */
+export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest) =>
+  audited(
+    actor,
+    { action: "passport.checkpoint", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.result.jti },
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const now = yield* Clock.currentTimeMillis
+      const row = yield* ownPassport(actor, jti)
+      if (row.accountability === "standard") {
+        return yield* refuse("CHECKPOINT_NOT_AVAILABLE", `passport ${jti} is standard: it has no checkpoints`)
+      }
+      yield* requireOpen(row, now)
+      const signals = yield* outsideScope(row, request.services_used)
+      let current = { token: row.token, expiresAt: row.expires_at }
+      if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
+        const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
+        const resigned = yield* resign(row, exp)
+        current = { token: resigned.passport.token, expiresAt: exp * 1000 }
+      }
+      yield* sql`UPDATE passports SET last_checkpoint_at = ${now} WHERE jti = ${jti}`
+      return {
+        agentId: row.agent_id,
+        result: new CheckpointResult({
+          jti,
+          accepted: true,
+          token: current.token,
+          expires_at: DateTime.unsafeMake(current.expiresAt),
+          signals: signals.map(toSignal)
+        })
+      }
+    })
+  ).pipe(Effect.map((r) => r.result))
+
+/**
+ * The passport's terminal submission. Services used outside the intent raise
+ * signals; the review is `flagged` when the passport has any critical signal
+ * (so only enforced passports are flagged), else `clean`. Later checkpoints
+ * and checkouts are refused.
+ */
+export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
+  audited(
+    actor,
+    { action: "passport.checkout", layer: "vault", agentId: (r) => r.agent_id, passportJti: (r) => r.jti },
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const now = yield* Clock.currentTimeMillis
+      const row = yield* ownPassport(actor, jti)
+      yield* requireOpen(row, now)
+      yield* outsideScope(row, request.services_used)
+      const signals = yield* Signals.ofPassport(jti)
+      const review = signals.some((signal) => signal.severity === "critical") ? "flagged" : "clean"
+      const checkoutId = newId("cout")
+      yield* sql`INSERT INTO checkouts ${
+        sql.insert({
+          id: checkoutId,
+          operator_id: row.operator_id,
+          agent_id: row.agent_id,
+          passport_jti: jti,
+          review,
+          services_used: JSON.stringify(request.services_used),
+          actions_count: request.actions_count,
+          delegated_to: JSON.stringify(request.delegated_to ?? []),
+          summary: request.summary ?? null,
+          created_at: now
+        })
+      }`
+      yield* sql`UPDATE passports SET checked_out_at = ${now} WHERE jti = ${jti}`
+      return {
+        agent_id: row.agent_id,
+        jti,
+        result: new CheckoutResult({ checkout_id: checkoutId, jti, review, signals: signals.map(toSignal) })
+      }
+    })
+  ).pipe(Effect.map((r) => r.result))
