@@ -105,7 +105,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
 
 /**
  * The passport's terminal submission. Services used outside the intent raise
- * signals; the review is `flagged` when the passport has any critical signal
+ * signals; the review is `flagged` when the passport carries a critical signal
  * (so only enforced passports are flagged), else `clean`. Later checkpoints
  * and checkouts are refused.
  */
