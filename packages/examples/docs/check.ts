@@ -4,13 +4,20 @@
  *
  *   npx tsx --conditions=@getstack/source docs/check.ts
  */
+import { Agents, Auth, Passports } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as AgentKeysPage from "./agent-keys.js"
 import * as AgentsPage from "./agents.js"
 import * as ErrorsPage from "./errors.js"
 import * as EmulatorPage from "./emulator.js"
 import * as GettingStarted from "./getting-started.js"
+import * as MissionsPage from "./missions.js"
+import * as PassportsPage from "./passports.js"
 import * as RetriesPage from "./retries.js"
 
 const check = Effect.gen(function*() {
@@ -43,9 +50,78 @@ const check = Effect.gen(function*() {
   yield* Console.log(`retries.delays: ${(yield* RetriesPage.delays).join(", ")}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+const register = (name: string, accountability_mode: "enforced" | "logged" | "standard") =>
+  Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode }))
+
+const passports = Effect.gen(function*() {
+  const agent = yield* register("invoice-bot", "enforced")
+  const issued = yield* PassportsPage.issueForInvoices(agent.id)
+  const lifetime = (DateTime.toEpochMillis(issued.expires_at) - Date.now()) / 1000
+  yield* Console.log(`passports.issue: ${issued.jti}, enforced TTL about ${Math.round(lifetime)} s`)
+  const claims = yield* PassportsPage.describeHolder(issued.token)
+  yield* Console.log(`passports.claims: iss ${claims.iss}, session ${claims.stk.session_id}`)
+  yield* Console.log(`passports.verify stripe: ${Option.getOrNull(yield* PassportsPage.holderFor(issued.token, "stripe"))}`)
+  yield* Console.log(`passports.verify github: ${Option.getOrNull(yield* PassportsPage.holderFor(issued.token, "github"))}`)
+  yield* Console.log(`passports.verifyOffline: ${yield* PassportsPage.atTheDoor(issued.token)}`)
+
+  const helper = yield* register("invoice-helper", "enforced")
+  const child = yield* PassportsPage.handOff(issued.token, helper.id)
+  yield* Console.log(`passports.delegate: ${Option.map(child, (c) => c.jti).pipe(Option.getOrNull)}`)
+  const lax = yield* register("lax-helper", "logged")
+  yield* Console.log(`passports.delegate to logged: ${Option.isNone(yield* PassportsPage.handOff(issued.token, lax.id))}`)
+
+  const refreshed = yield* PassportsPage.renewToken(issued.token)
+  yield* Console.log(`passports.refresh: same jti ${(yield* PassportsPage.describeHolder(refreshed)).jti === issued.jti}`)
+  yield* Console.log(`passports.checkout: ${yield* PassportsPage.reportAndClose(issued.jti)}`)
+  yield* Console.log(`passports.jwks: ${(yield* PassportsPage.publishedKeyIds).length} key(s)`)
+  yield* Console.log(`passports.revoke: ${yield* PassportsPage.revokeWithChildren(issued.jti, agent.id)} live`)
+  yield* Console.log(`passports.verifyOffline after revoke: ${yield* PassportsPage.atTheDoor(issued.token)}`)
+  yield* Console.log(`errors.checkIn: ${yield* ErrorsPage.checkIn(issued.jti, ["stripe"])}`)
+  const standard = yield* register("plain-bot", "standard")
+  const plain = yield* Effect.flatMap(Passports.Passports, (passports) => passports.issue({ agent_id: standard.id }))
+  yield* Console.log(`errors.checkIn standard: ${yield* ErrorsPage.checkIn(plain.jti, [])}`)
+  yield* PassportsPage.issueForInvoices(helper.id)
+  yield* Console.log(`passports.revokeAll: ${(yield* PassportsPage.panicButton).revoked_count}`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
+const missions = Effect.gen(function*() {
+  const agent = yield* register("report-bot", "enforced")
+  const jti = yield* MissionsPage.processInvoices(agent.id)
+  const liveAfter = Effect.flatMap(Passports.Passports, (passports) => passports.listActive({ agent_id: agent.id })).pipe(
+    Effect.map((active) => active.passports.length)
+  )
+  yield* Console.log(`missions.scoped: ${jti} closed, ${yield* liveAfter} live passport(s)`)
+  yield* MissionsPage.failingWork(agent.id)
+  yield* Console.log(`missions.scoped-failure: ${yield* liveAfter} live passport(s)`)
+  const { mission, passport } = yield* MissionsPage.openThenIssue(agent.id)
+  yield* Console.log(`missions.open: ${mission.id}, passport ${passport.jti}`)
+  yield* Console.log(`missions.scoped-options: ${yield* MissionsPage.nightlyReport(agent.id, mission.id)} action(s)`)
+  const started = yield* MissionsPage.startWeeklyReport(agent.id)
+  yield* Console.log(`missions.get: ${yield* MissionsPage.statusOf(started.mission_id)}`)
+  yield* Console.log(`missions.renew: ${Option.isSome(yield* MissionsPage.freshPassport(started.mission_id))}`)
+  yield* Console.log(`missions.complete again transitioned: ${yield* MissionsPage.finish(started.mission_id)}`)
+  yield* Console.log(`missions.renew after complete: ${Option.isSome(yield* MissionsPage.freshPassport(started.mission_id))}`)
+  yield* MissionsPage.missionReport
+  const stopped = yield* MissionsPage.stop(mission.id)
+  yield* Console.log(`missions.revoke: ${stopped.mission.status} (${stopped.mission.revoke_reason}), ${stopped.revoked_passports.length} passport(s)`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
+const agentKeys = Effect.gen(function*() {
+  const emulator = yield* Emulator.Emulator
+  const me = yield* register("mail-bot", "logged")
+  yield* AgentKeysPage.ownWork(me.id).pipe(Effect.provide(AgentKeysPage.AsAgentOnEmulator(me.id)))
+  yield* Console.log(`agent-keys.errors: ${yield* AgentKeysPage.whoAmI("agt_nobody").pipe(Effect.provide(AgentKeysPage.AsAgentOnEmulator("agt_nobody")))}`)
+  const inMemory = AgentKeysPage.AsAgentInMemory(me.id, Auth.apiKey(emulator.apiKey)).pipe(Layer.provide(Emulator.layerHttpClient))
+  yield* Console.log(`agent-keys.memory-store: ${yield* AgentKeysPage.whoAmI(me.id).pipe(Effect.provide(inMemory))}`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
 Effect.runPromise(check.pipe(
   Effect.zipRight(EmulatorPage.isolation),
-  Effect.zipRight(EmulatorPage.audited)
+  Effect.zipRight(EmulatorPage.audited),
+  Effect.zipRight(passports),
+  Effect.zipRight(missions),
+  Effect.zipRight(agentKeys),
+  Effect.zipRight(AgentKeysPage.registerThenAct)
 )).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1

@@ -3,7 +3,7 @@
  * file; nothing here runs on import.
  */
 // --- imports
-import { Agents, StackError } from "@getstack/effect"
+import { Agents, Passports, StackError } from "@getstack/effect"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -76,4 +76,26 @@ export const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         : Effect.void
     )
   )
+// ---
+
+// --- passport-codes
+export const checkIn = (jti: string, services: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const passports = yield* Passports.Passports
+    return yield* passports.checkpoint(jti, { services_used: services, actions_count: services.length }).pipe(
+      Effect.map((result) => `checked in, ${result.signals.length} signal(s)`),
+      Effect.catchTags({
+        AuthenticationError: (error) =>
+          error.code === "PASSPORT_REVOKED" || error.code === "PASSPORT_EXPIRED"
+            ? Effect.succeed(`the passport is over (${error.code}): issue a new one`)
+            : Effect.fail(error),
+        NotFoundError: (error) =>
+          error.code === "CHECKPOINT_NOT_AVAILABLE"
+            ? Effect.succeed("a standard passport has no checkpoints")
+            : Effect.fail(error),
+        ConflictError: (error) =>
+          error.code === "MISSION_NOT_ACTIVE" ? Effect.succeed("its mission is over") : Effect.fail(error)
+      })
+    )
+  })
 // ---

@@ -10,13 +10,15 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { expect, it, layer } from "@effect/vitest"
-import { Agents, Api, Stack } from "@getstack/effect"
+import { Agents, Api, Passports, Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 // ---
 
 // --- code-under-test
@@ -159,5 +161,93 @@ it.effect("fails with InternalServerError when STACK is down", () =>
     expect(error._tag).toBe("InternalServerError")
     expect(error).toMatchObject({ status: 503, code: "INTERNAL_ERROR", message: "down" })
   }))
+// ---
+}
+
+// --- mission-under-test
+/** Handles each message inside a mission; fails on a poison message. */
+export const drainQueue = (agentId: string, messages: ReadonlyArray<string>) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const mission = yield* passports.mission({ agent_id: agentId, intent: "Drain the queue", services: ["sqs"] })
+      for (const message of messages) {
+        if (message === "poison") return yield* Effect.fail("poison message" as const)
+        yield* mission.log("sqs", "receive", message)
+      }
+      return messages.length
+    })
+  )
+// ---
+
+export function scopedMissionSuites(): void {
+// --- mission-tests
+it.layer(Emulator.layerStack())("drainQueue", (it) => {
+  const trail = (agentId: string) =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const chain = yield* emulator.auditChain(emulator.operatorId)
+      return chain.filter((entry) => entry.agent_id === agentId).map((entry) => entry.action)
+    })
+  const live = (agentId: string) =>
+    Effect.flatMap(Passports.Passports, (passports) => passports.listActive({ agent_id: agentId }))
+
+  it.effect("checks out and revokes its passport", () =>
+    Effect.gen(function*() {
+      const agents = yield* Agents.Agents
+      const agent = yield* agents.register("queue-bot", { accountability_mode: "logged" })
+      expect(yield* drainQueue(agent.id, ["a", "b"])).toBe(2)
+      expect((yield* live(agent.id)).passports).toEqual([])
+      expect(yield* trail(agent.id)).toEqual(["agent.register", "passport.issue", "passport.checkout", "passport.revoke"])
+    }))
+
+  it.effect("closes the mission when the work fails", () =>
+    Effect.gen(function*() {
+      const agents = yield* Agents.Agents
+      const agent = yield* agents.register("poisoned-bot", { accountability_mode: "logged" })
+      const exit = yield* Effect.exit(drainQueue(agent.id, ["a", "poison"]))
+      expect(exit).toStrictEqual(Exit.fail("poison message"))
+      expect((yield* live(agent.id)).passports).toEqual([])
+      expect(yield* trail(agent.id)).toContain("passport.revoke")
+    }))
+})
+// ---
+}
+
+// --- eventually
+/**
+ * Waits, in real time, until `condition` holds. Requests to the in-process
+ * emulator are real I/O, which `TestClock.adjust` does not wait for.
+ */
+const eventually = <E, R>(condition: Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> =>
+  Effect.gen(function*() {
+    while (!(yield* condition)) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+  })
+// ---
+
+export function missionClockSuites(): void {
+// --- mission-clock
+it.effect("an enforced mission checks in before each interval ends", () =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    const passports = yield* Passports.Passports
+    const agent = yield* agents.register("night-shift-bot", { accountability_mode: "enforced" })
+    yield* Effect.scoped(Effect.gen(function*() {
+      const mission = yield* passports.mission({
+        agent_id: agent.id,
+        intent: "Night shift",
+        services: ["sqs"],
+        checkpoint_interval: "frequent"
+      })
+      const endsAt = Effect.map(mission.expiresAt, DateTime.toEpochMillis)
+      // issued at 0 s: an enforced passport lives one interval (120 s)
+      expect(yield* endsAt).toBe(120_000)
+      // the checkpoint goes out at 108 s and moves the end to 108 + 120 s
+      yield* TestClock.adjust("108 seconds")
+      yield* eventually(Effect.map(endsAt, (end) => end === 228_000))
+      yield* TestClock.adjust("108 seconds")
+      yield* eventually(Effect.map(endsAt, (end) => end === 336_000))
+    }))
+  }).pipe(Effect.provide(Emulator.layerStack())))
 // ---
 }
