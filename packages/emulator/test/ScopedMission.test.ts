@@ -136,6 +136,50 @@ describe("the scoped mission", () => {
       expect(checkout?.body).toMatchObject({ services_used: ["slack", "github"], actions_count: 3 })
     }).pipe(Effect.provide(RecordingStack)))
 
+  it.effect("a logged passport is refreshed before it expires, for as long as the mission runs", () =>
+    Effect.gen(function*() {
+      recorded.length = 0
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-long", "logged")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({
+          agent_id: agent.id,
+          intent: "A long job",
+          services: ["github"],
+          ttl_seconds: 120,
+          checkpoint_interval: "marathon"
+        })
+        yield* advance(400)
+        const expiresAt = yield* mission.expiresAt
+        expect(expiresAt.epochMillis).toBeGreaterThan(400_000)
+        expect((yield* passports.verifyOffline(Redacted.value(yield* mission.token))).jti).toBe(mission.jti)
+        expect((yield* livePassports(agent.id)).map((p) => p.jti)).toEqual([mission.jti])
+        const refreshes = recorded.filter((r) => r.url.endsWith("/v1/passports/refresh"))
+        // every ~108 s (120 s less a 12 s margin): at 108, 216, 324 s
+        expect(refreshes.length).toBe(3)
+      }))
+      expect(yield* livePassports(agent.id)).toEqual([])
+    }).pipe(Effect.provide(RecordingStack)))
+
+  it.effect("checkpoints stop once the passport is revoked behind the mission's back", () =>
+    Effect.gen(function*() {
+      recorded.length = 0
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-revoked", "enforced")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({
+          agent_id: agent.id,
+          intent: "Be revoked",
+          services: [],
+          checkpoint_interval: "frequent"
+        })
+        yield* passports.revoke(mission.jti, "operator pulled it")
+        yield* advance(500)
+        const checkpoints = recorded.filter((r) => r.url.endsWith("/checkpoint"))
+        expect(checkpoints.length).toBe(1)
+      }))
+    }).pipe(Effect.provide(RecordingStack)))
+
   it.effect("a standard agent's mission stops checkpointing quietly (CHECKPOINT_NOT_AVAILABLE) and still closes", () =>
     Effect.gen(function*() {
       const passports = yield* Passports.Passports

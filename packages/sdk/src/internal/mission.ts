@@ -1,11 +1,14 @@
-import * as DateTime from "effect/DateTime"
+import * as Clock from "effect/Clock"
+import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Api from "../api/Passports.js"
+import { decodeJwt } from "./jose.js"
 import type { Service } from "../Passports.js"
 
 /** What the scoped mission needs of the passports service. */
@@ -77,6 +80,70 @@ export const intervalSeconds = (input: CheckpointIntervalInput | undefined): num
 export const checkpointPeriod = (intervalSeconds: number): number =>
   intervalSeconds - Math.max(5, Math.round(intervalSeconds * 0.1))
 
+/** Failures after which no checkpoint or refresh can succeed. */
+const isFinal = (error: { readonly _tag: string; readonly code?: string }) =>
+  (error._tag === "NotFoundError" && error.code === "CHECKPOINT_NOT_AVAILABLE") ||
+  (error._tag === "AuthenticationError" && (error.code === "PASSPORT_REVOKED" || error.code === "PASSPORT_EXPIRED")) ||
+  (error._tag === "ConflictError" && error.code === "MISSION_NOT_ACTIVE")
+
+/** Repeats `step` until it fails for good; other failures are logged and the next round tries again. */
+const untilFinal = <E extends { readonly _tag: string; readonly code?: string }>(
+  jti: string,
+  what: string,
+  step: Effect.Effect<void, E>
+) =>
+  step.pipe(
+    Effect.tapError((error) =>
+      isFinal(error)
+        ? Effect.logDebug(`mission ${jti}: ${what} stopped (${error._tag} ${error.code ?? ""})`)
+        : Effect.logWarning(`mission ${jti}: ${what} failed; trying again next round`, error)
+    ),
+    Effect.catchIf((error) => !isFinal(error), () => Effect.void),
+    Effect.forever,
+    Effect.ignore
+  )
+
+/** Checkpoints a little before each interval ends. */
+const checkpointEvery = <E extends { readonly _tag: string; readonly code?: string }>(
+  jti: string,
+  intervalSeconds: number,
+  checkpoint: Effect.Effect<unknown, E>
+) =>
+  untilFinal(jti, "checkpoints", Effect.zipRight(Effect.sleep(Duration.seconds(checkpointPeriod(intervalSeconds))), Effect.asVoid(checkpoint)))
+
+/** Refreshes the passport a little before it expires (10 % of its lifetime, at least 5 s). */
+const refreshBeforeExpiry = <E extends { readonly _tag: string; readonly code?: string }>(
+  jti: string,
+  ttlSeconds: number | undefined,
+  current: Effect.Effect<{ readonly expiresAt: DateTime.Utc }>,
+  refresh: Effect.Effect<void, E>
+) => {
+  const marginMs = Math.max(5, Math.round((ttlSeconds ?? Api.PassportTtl.default) * 0.1)) * 1000
+  return untilFinal(
+    jti,
+    "refreshes",
+    Effect.gen(function*() {
+      const { expiresAt } = yield* current
+      const now = yield* Clock.currentTimeMillis
+      // at least a second between rounds, so a failing refresh near expiry does not spin
+      yield* Effect.sleep(Duration.millis(Math.max(1000, expiresAt.epochMillis - marginMs - now)))
+      yield* refresh
+    })
+  )
+}
+
+/** The accountability mode a passport's token claims, read without verifying it. */
+const accountabilityOf = (token: string): string | undefined =>
+  Option.match(decodeJwt(token), {
+    onNone: () => undefined,
+    onSome: ({ payload }) => {
+      const stk = typeof payload === "object" && payload !== null && "stk" in payload ? payload.stk : undefined
+      return typeof stk === "object" && stk !== null && "accountability" in stk && typeof stk.accountability === "string"
+        ? stk.accountability
+        : undefined
+    }
+  })
+
 interface Progress {
   readonly pendingServices: ReadonlySet<string>
   readonly pendingCount: number
@@ -111,7 +178,12 @@ export const make = (
           onTimeout: () => new Error(`${name} took longer than ${Duration.format(finalizerTimeout)}`)
         }),
         Effect.catchAllCause((cause) =>
-          Effect.logError(`mission ${jti}: ${name} failed; the passport may outlive the mission`, cause)
+          Effect.logError(
+            name === "revoke"
+              ? `mission ${jti}: revoke failed; the passport may outlive the mission`
+              : `mission ${jti}: ${name} failed; the passport is revoked next`,
+            cause
+          )
         ),
         Effect.annotateLogs({ passport_jti: jti, step: name })
       )
@@ -162,22 +234,16 @@ export const make = (
       return result
     })
 
-    const everyInterval = Effect.sleep(Duration.seconds(checkpointPeriod(seconds))).pipe(
-      Effect.zipRight(checkpoint),
-      Effect.catchIf(
-        (error) => error._tag === "NotFoundError" && error.code === "CHECKPOINT_NOT_AVAILABLE",
-        (error) => Effect.logDebug("checkpoints are not available for this passport; stopping them").pipe(
-          Effect.zipRight(Effect.fail(error))
-        )
-      ),
-      Effect.catchIf(
-        (error) => !(error._tag === "NotFoundError" && error.code === "CHECKPOINT_NOT_AVAILABLE"),
-        (error) => Effect.logWarning(`mission ${issued.jti}: checkpoint failed; its counts go with the next one`, error)
-      ),
-      Effect.forever,
-      Effect.ignore
-    )
-    yield* Effect.forkScoped(everyInterval)
+    yield* Effect.forkScoped(checkpointEvery(issued.jti, seconds, checkpoint))
+    if (accountabilityOf(issued.token) !== "enforced") {
+      // enforced passports live on through their checkpoints; the others are refreshed before they expire
+      const refresh = Effect.gen(function*() {
+        const latest = yield* Ref.get(current)
+        const refreshed = yield* passports.refresh(Redacted.value(latest.token), options.ttl_seconds)
+        yield* Ref.set(current, { token: Redacted.make(refreshed.token), expiresAt: refreshed.expires_at })
+      })
+      yield* Effect.forkScoped(refreshBeforeExpiry(issued.jti, options.ttl_seconds, Ref.get(current), refresh))
+    }
 
     return {
       jti: issued.jti,
