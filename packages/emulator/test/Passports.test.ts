@@ -354,8 +354,8 @@ describe("passports", () => {
 
       const [h, p, s] = parent.token.split(".") as [string, string, string]
       const forged = Buffer.from(JSON.stringify({ ...decodeJwt(parent.token).payload, exp: 9999999999 })).toString("base64url")
-      expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${forged}.${s}`, child_agent_id: childAgent }), 401, "UNAUTHORIZED")
-      expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${p}`, child_agent_id: childAgent }), 401, "UNAUTHORIZED")
+      expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${forged}.${s}`, child_agent_id: childAgent }), 400, "INVALID_REQUEST")
+      expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${p}`, child_agent_id: childAgent }), 400, "INVALID_REQUEST")
       expectError(yield* post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: "agt_nobody" }), 404, "NOT_FOUND")
       expectError(yield* post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: childAgent, ttl_seconds: 30 }), 400, "INVALID_REQUEST")
       yield* TestClock.adjust("91 seconds")
@@ -396,7 +396,7 @@ describe("passports", () => {
       const doomed = yield* issue({ agent_id: agentId })
       yield* post("/v1/passports/revoke", { jti: doomed.jti })
       expectError(yield* post("/v1/passports/refresh", { token: doomed.token }), 401, "PASSPORT_REVOKED")
-      expectError(yield* post("/v1/passports/refresh", { token: "not-a-token" }), 401, "UNAUTHORIZED")
+      expectError(yield* post("/v1/passports/refresh", { token: "not-a-token" }), 400, "INVALID_REQUEST")
       expectError(yield* post("/v1/passports/refresh", { token: doomed.token, ttl_seconds: 4000 }), 400, "INVALID_REQUEST")
     })))
 

@@ -147,10 +147,15 @@ export const verify = (request: VerifyRequest) =>
  * when it is not one of the operator's passports. Expiry is the caller's to
  * judge.
  */
-const presented = (actor: Actor, token: string) =>
+const presented = (actor: Actor, token: string, field: "token" | "parent_token") =>
   Effect.gen(function*() {
     const inspection = yield* inspect(token)
-    if (!inspection.ok) return yield* refuse("UNAUTHORIZED", `the passport token is not valid: ${inspection.message}`)
+    // a bad token in the body is a bad request, not bad credentials: the caller's own key is fine
+    if (!inspection.ok) {
+      return yield* refuse("INVALID_REQUEST", `${field} is not a valid passport: ${inspection.message}`, {
+        fields: { [field]: `not a valid passport (${inspection.reason})` }
+      })
+    }
     const { claims, row } = inspection
     if (row === undefined || row.operator_id !== actor.operatorId) return yield* notFound("passport", claims.jti)
     return { claims, row }
@@ -313,7 +318,7 @@ export const delegate = (actor: Actor, request: DelegateRequest) =>
       passportJti: (r) => r.jti
     },
     Effect.gen(function*() {
-      const { claims, row: parent } = yield* presented(actor, request.parent_token)
+      const { claims, row: parent } = yield* presented(actor, request.parent_token, "parent_token")
       if (!Policy.actsFor(actor, parent.agent_id)) {
         return yield* refuse("FORBIDDEN", "an agent may delegate only its own passports")
       }
@@ -378,7 +383,7 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
     actor,
     { action: "passport.refresh", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.jti },
     Effect.gen(function*() {
-      const { row } = yield* presented(actor, request.token)
+      const { row } = yield* presented(actor, request.token, "token")
       if (!Policy.actsFor(actor, row.agent_id)) {
         return yield* refuse("FORBIDDEN", "an agent may refresh only its own passports")
       }
