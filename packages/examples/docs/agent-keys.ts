@@ -87,8 +87,8 @@ export const registerThenAct = Effect.gen(function*() {
 // ---
 
 // --- memory-store
-type KeyStore = Auth.AgentKeyAuth["store"]
-type StoredKey = Parameters<KeyStore["save"]>[0]
+type KeyStore = Auth.AgentKeyStore
+type StoredKey = Auth.StoredAgentKey
 
 /** Keys kept in memory, for as long as the layer lives. */
 export const memoryKeyStore: Effect.Effect<KeyStore> = Effect.map(

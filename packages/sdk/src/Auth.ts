@@ -140,6 +140,23 @@ export const agentKey = (options: {
 }): AgentKeyAuth => ({ _tag: "AgentKey", ...options })
 
 /**
+ * Where agent keys are kept (for `agentKey`), and the layout of a stored key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { AgentKeyStore, StoredAgentKey } from "./internal/agentKey.js"
+
+/**
+ * A key store in a directory, one `<agent_id>.json` per agent, mode 0600 —
+ * what `Stack.asAgent` uses with `~/.stack/agents`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export { fileStore as agentKeyFileStore } from "./internal/agentKey.js"
+
+/**
  * @since 0.1.0
  * @category internal
  */

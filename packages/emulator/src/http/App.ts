@@ -2,6 +2,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { openApiDocument } from "@getstack/effect/api/StackApi"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import { StackFailure } from "../domain/Failure.js"
 import { newId } from "../domain/Ids.js"
@@ -40,7 +41,10 @@ export const make = Effect.gen(function*() {
           new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}` })
         ))),
       Effect.catchAllCause((cause) =>
-        Effect.logError("the emulator failed to answer a request", cause).pipe(
+        // a client that went away interrupts its request: nothing failed
+        (Cause.isInterruptedOnly(cause)
+          ? Effect.logDebug("a request was abandoned by its client")
+          : Effect.logError("the emulator failed to answer a request", cause)).pipe(
           Effect.as(failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })))
         )
       )
