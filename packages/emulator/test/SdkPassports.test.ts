@@ -88,6 +88,11 @@ describe("Passports through the SDK", () => {
 
       expect(yield* reason(tamper(issued.token))).toBe("invalid_signature")
       expect(yield* reason("not-a-jwt")).toBe("malformed")
+      const [, payload, signature] = issued.token.split(".") as [string, string, string]
+      const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")
+      expect(yield* reason(`${none}.${payload}.${signature}`)).toBe("invalid_signature")
+      const online = yield* passports.verify(`${none}.${payload}.${signature}`)
+      expect(online.valid === false && online.reason).toBe("invalid_signature")
       expect(yield* reason(`${issued.token.split(".").slice(0, 2).join(".")}.AAAA`)).toBe("invalid_signature")
 
       // a passport signed by another STACK: its key is not in this JWKS
