@@ -46,8 +46,8 @@ const issueFor = (agentId: string, ttl_seconds = 900) =>
     }))
 
 /** Flips one character in the middle of the payload. */
-const tamper = (token: string) => {
-  const [h, p, s] = token.split(".") as [string, string, string]
+const tamper = (token: Redacted.Redacted<string>) => {
+  const [h, p, s] = Redacted.value(token).split(".") as [string, string, string]
   const i = Math.floor(p.length / 2)
   return `${h}.${p.slice(0, i)}${p[i] === "A" ? "B" : "A"}${p.slice(i + 1)}.${s}`
 }
@@ -82,18 +82,21 @@ describe("Passports through the SDK", () => {
       const passports = yield* Passports.Passports
       const agent = yield* enforcedAgent("offline-invalid")
       const issued = yield* issueFor(agent.id, 120)
-      const reason = (token: string, options?: Passports.VerifyOfflineOptions) =>
+      const reason = (token: Passports.Token, options?: Passports.VerifyOfflineOptions) =>
         Effect.map(Effect.flip(passports.verifyOffline(token, options)), (error) =>
           error._tag === "InvalidPassportError" ? error.reason : error._tag)
 
       expect(yield* reason(tamper(issued.token))).toBe("invalid_signature")
       expect(yield* reason("not-a-jwt")).toBe("malformed")
-      const [, payload, signature] = issued.token.split(".") as [string, string, string]
+      const [, payload, signature] = Redacted.value(issued.token).split(".") as [string, string, string]
       const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")
       expect(yield* reason(`${none}.${payload}.${signature}`)).toBe("invalid_signature")
       const online = yield* passports.verify(`${none}.${payload}.${signature}`)
       expect(online.valid === false && online.reason).toBe("invalid_signature")
-      expect(yield* reason(`${issued.token.split(".").slice(0, 2).join(".")}.AAAA`)).toBe("invalid_signature")
+      expect(yield* reason(`${Redacted.value(issued.token).split(".").slice(0, 2).join(".")}.AAAA`)).toBe("invalid_signature")
+      // the token is Redacted: it does not show when the passport is logged or printed
+      expect(String(issued)).not.toContain(Redacted.value(issued.token))
+      expect(JSON.stringify(issued)).not.toContain(Redacted.value(issued.token))
 
       // a passport signed by another STACK: its key is not in this JWKS
       const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register("foreign-agent", { accountability_mode: "standard" })).pipe(

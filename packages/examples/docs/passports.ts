@@ -25,7 +25,7 @@ export const issueForInvoices = (agentId: string) =>
 // ---
 
 // --- claims
-export const describeHolder = (token: string) =>
+export const describeHolder = (token: Passports.Token) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     const claims = yield* passports.verifyOffline(token)
@@ -39,7 +39,7 @@ export const describeHolder = (token: string) =>
 // ---
 
 // --- verify
-export const holderFor = (token: string, serviceId: string) =>
+export const holderFor = (token: Passports.Token, serviceId: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     const verdict = yield* passports.verify(token, { serviceId })
@@ -50,7 +50,7 @@ export const holderFor = (token: string, serviceId: string) =>
 // ---
 
 // --- verify-offline
-export const atTheDoor = (token: string) =>
+export const atTheDoor = (token: Passports.Token) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     return yield* passports.verifyOffline(token, { leewaySeconds: 30, checkRevocation: true }).pipe(
@@ -83,7 +83,7 @@ const refusals: Record<string, string> = {
   ACCOUNTABILITY_REQUIRED: "the child needs an intent and the parent has none"
 }
 
-export const handOff = (parentToken: string, childAgentId: string) =>
+export const handOff = (parentToken: Passports.Token, childAgentId: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     return yield* passports.delegate({
@@ -102,7 +102,7 @@ export const handOff = (parentToken: string, childAgentId: string) =>
 // ---
 
 // --- refresh
-export const renewToken = (token: string) =>
+export const renewToken = (token: Passports.Token) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     const refreshed = yield* passports.refresh(token, 900)

@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
@@ -20,6 +21,16 @@ import { type CallOptions, type ErrorsOf, StackClient } from "./StackClient.js"
 
 type E = typeof Api.PassportsEndpoints
 type P = typeof Api.PublicPassportsEndpoints
+
+/**
+ * A passport token, as issued (`Redacted`) or as a plain string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Token = Redacted.Redacted<string> | string
+
+const reveal = (token: Token): string => (Redacted.isRedacted(token) ? Redacted.value(token) : token)
 
 /**
  * A passport that does not verify, and why.
@@ -73,7 +84,7 @@ export interface Service {
   ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["issue"]>>
   /** Asks STACK whether a token is valid now (revocation included). */
   readonly verify: (
-    token: string,
+    token: Token,
     options?: { readonly serviceId?: string | undefined },
     callOptions?: CallOptions
   ) => Effect.Effect<Api.VerifyPassportResponse, ErrorsOf<P["verify"]>>
@@ -82,7 +93,7 @@ export interface Service {
    * once, refetched when a token names an unknown key) and returns the claims.
    */
   readonly verifyOffline: (
-    token: string,
+    token: Token,
     options?: VerifyOfflineOptions
   ) => Effect.Effect<Api.PassportClaims, InvalidPassportError | ErrorsOf<P["jwks"]> | ErrorsOf<P["verify"]>>
   /** Revokes a passport and, breadth first, every passport delegated from it. */
@@ -106,12 +117,12 @@ export interface Service {
   ) => Effect.Effect<Api.ActivePassports, ErrorsOf<E["listActive"]>>
   /** A narrower passport for another agent, never outliving its parent. */
   readonly delegate: (
-    request: typeof Api.DelegatePassportRequest.Type,
+    request: Omit<typeof Api.DelegatePassportRequest.Type, "parent_token"> & { readonly parent_token: Token },
     callOptions?: CallOptions
   ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["delegate"]>>
   /** A re-signed token for a valid passport, or one expired less than 24 h ago. */
   readonly refresh: (
-    token: string,
+    token: Token,
     ttlSeconds?: number,
     callOptions?: CallOptions
   ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["refresh"]>>
@@ -194,13 +205,13 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
       }))
 
   const verify: Service["verify"] = (token, options = {}, callOptions) =>
-    client.call(publicEndpoints.verify, { payload: { token, service_id: options.serviceId } }, callOptions)
+    client.call(publicEndpoints.verify, { payload: { token: reveal(token), service_id: options.serviceId } }, callOptions)
 
   const invalid = (reason: Api.InvalidReason, message: string) => Effect.fail(new InvalidPassportError({ reason, message }))
 
   const verifyOffline: Service["verifyOffline"] = (token, options = {}) =>
     Effect.gen(function*() {
-      const decoded = decodeJwt(token)
+      const decoded = decodeJwt(reveal(token))
       if (Option.isNone(decoded)) return yield* invalid("malformed", "not a compact JWS")
       const { header, payload, signature, signingInput } = decoded.value
       // the same reasons STACK's own verify gives
@@ -238,9 +249,10 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
       client.call(endpoints.revokeAgent, { payload: { agent_id: agentId, reason } }, callOptions),
     revokeAll: (reason, callOptions) => client.call(endpoints.revokeAll, { payload: { reason } }, callOptions),
     listActive: (filter = {}, callOptions) => client.call(endpoints.listActive, { urlParams: filter }, callOptions),
-    delegate: (request, callOptions) => client.call(endpoints.delegate, { payload: request }, callOptions),
+    delegate: (request, callOptions) =>
+      client.call(endpoints.delegate, { payload: { ...request, parent_token: reveal(request.parent_token) } }, callOptions),
     refresh: (token, ttlSeconds, callOptions) =>
-      client.call(endpoints.refresh, { payload: { token, ttl_seconds: ttlSeconds } }, callOptions),
+      client.call(endpoints.refresh, { payload: { token: reveal(token), ttl_seconds: ttlSeconds } }, callOptions),
     checkpoint: (jti, report, callOptions) =>
       client.call(endpoints.checkpoint, { path: { jti }, payload: report }, callOptions),
     checkout: (jti, report, callOptions) =>

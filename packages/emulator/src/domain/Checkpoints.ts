@@ -14,6 +14,7 @@ import {
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { type Actor, audited } from "./Action.js"
 import { refuse } from "./Failure.js"
 import { newId } from "./Ids.js"
@@ -83,7 +84,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
       }
       yield* requireOpen(row, now)
       const signals = yield* outsideScope(row, request.services_used)
-      let current = { token: row.token, expiresAt: row.expires_at }
+      let current = { token: Redacted.make(row.token), expiresAt: row.expires_at }
       if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
         const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
         const resigned = yield* resign(row, exp)

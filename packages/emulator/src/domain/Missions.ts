@@ -21,6 +21,7 @@ import { IssuedPassport, type IssuePassportRequest, type ScopeGrant } from "@get
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { type Actor, audited } from "./Action.js"
 import * as Agents from "./Agents.js"
 import { refuse, type StackFailure } from "./Failure.js"
@@ -171,7 +172,7 @@ export const start = (actor: Actor, request: StartMissionRequest) =>
         return started(
           row,
           new IssuedPassport({
-            token: passport.token,
+            token: Redacted.make(passport.token),
             jti: row.passport_jti,
             expires_at: DateTime.unsafeMake(passport.expires_at)
           })

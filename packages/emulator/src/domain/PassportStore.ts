@@ -8,6 +8,7 @@ import { ISSUER, IssuedPassport, PassportClaims, type StackClaims } from "@getst
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import type { Actor } from "./Action.js"
 import { notFound, refuse } from "./Failure.js"
 import * as MissionRecords from "./MissionRecords.js"
@@ -55,7 +56,7 @@ export const seconds = (ms: number): number => Math.floor(ms / 1000)
 
 /** The answer for a passport just signed. */
 export const issued = (jti: string, token: string, expiresAt: number, agentId: string): Issued => ({
-  passport: new IssuedPassport({ token, jti, expires_at: DateTime.unsafeMake(expiresAt) }),
+  passport: new IssuedPassport({ token: Redacted.make(token), jti, expires_at: DateTime.unsafeMake(expiresAt) }),
   jti,
   agentId
 })

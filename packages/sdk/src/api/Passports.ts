@@ -129,13 +129,22 @@ export const IssuePassportRequest = Schema.Struct({
 export type IssuePassportRequest = typeof IssuePassportRequest.Type
 
 /**
+ * A passport's token: a string on the wire, `Redacted` once decoded so it
+ * never shows in a log line or an error.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PassportToken = Schema.Redacted(Schema.String)
+
+/**
  * A freshly signed passport.
  *
  * @since 0.1.0
  * @category schemas
  */
 export class IssuedPassport extends Schema.Class<IssuedPassport>("IssuedPassport")({
-  token: Schema.String,
+  token: PassportToken,
   jti: Schema.String,
   expires_at: Timestamp
 }) {}
@@ -438,7 +447,7 @@ export const Signal = Schema.Struct({
 export class CheckpointResult extends Schema.Class<CheckpointResult>("CheckpointResult")({
   jti: Schema.String,
   accepted: Schema.Boolean,
-  token: Schema.String,
+  token: PassportToken,
   expires_at: Timestamp,
   signals: Schema.Array(Signal)
 }) {}

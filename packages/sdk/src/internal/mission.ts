@@ -211,7 +211,7 @@ export const make = (
       }),
       (passport, exit) => close(passport.jti, exit)
     )
-    const current = yield* Ref.make({ token: Redacted.make(issued.token), expiresAt: issued.expires_at })
+    const current = yield* Ref.make({ token: issued.token, expiresAt: issued.expires_at })
 
     const checkpoint = Effect.gen(function*() {
       const pending = yield* Ref.modify(progress, (p) => [
@@ -230,17 +230,17 @@ export const make = (
           }))
         )
       )
-      yield* Ref.set(current, { token: Redacted.make(result.token), expiresAt: result.expires_at })
+      yield* Ref.set(current, { token: result.token, expiresAt: result.expires_at })
       return result
     })
 
     yield* Effect.forkScoped(checkpointEvery(issued.jti, seconds, checkpoint))
-    if (accountabilityOf(issued.token) !== "enforced") {
+    if (accountabilityOf(Redacted.value(issued.token)) !== "enforced") {
       // enforced passports live on through their checkpoints; the others are refreshed before they expire
       const refresh = Effect.gen(function*() {
         const latest = yield* Ref.get(current)
-        const refreshed = yield* passports.refresh(Redacted.value(latest.token), options.ttl_seconds)
-        yield* Ref.set(current, { token: Redacted.make(refreshed.token), expiresAt: refreshed.expires_at })
+        const refreshed = yield* passports.refresh(latest.token, options.ttl_seconds)
+        yield* Ref.set(current, { token: refreshed.token, expiresAt: refreshed.expires_at })
       })
       yield* Effect.forkScoped(refreshBeforeExpiry(issued.jti, options.ttl_seconds, Ref.get(current), refresh))
     }
