@@ -13,8 +13,9 @@ import { join } from "node:path"
 
 const StackLive = Emulator.layerStack()
 
-/** How many times the SDK fetched the JWKS. */
+/** How many times the SDK fetched the JWKS, and the credentials public endpoints were sent. */
 let jwksFetches = 0
+const publicAuthorization: Array<string | undefined> = []
 
 /** The SDK over an in-process emulator, counting JWKS fetches. */
 const CountingStack = Layer.unwrapEffect(
@@ -26,6 +27,9 @@ const CountingStack = Layer.unwrapEffect(
           client.pipe(HttpClient.tapRequest((request) =>
             Effect.sync(() => {
               if (request.url.endsWith("/v1/.well-known/jwks.json")) jwksFetches++
+              if (request.url.endsWith("/v1/.well-known/jwks.json") || request.url.endsWith("/v1/passports/verify")) {
+                publicAuthorization.push(request.headers.authorization)
+              }
             })
           )))
       ))
@@ -136,6 +140,10 @@ describe("Passports through the SDK", () => {
       const reason = yield* Effect.flip(passports.verifyOffline(foreign.token))
       expect(reason._tag === "InvalidPassportError" && reason.reason).toBe("unknown_key")
       expect(jwksFetches).toBe(3)
+      // public endpoints get no credentials
+      yield* passports.verify(foreign.token)
+      expect(publicAuthorization.length).toBe(4)
+      expect(publicAuthorization.every((header) => header === undefined)).toBe(true)
     }).pipe(Effect.provide(CountingStack)))
 
   it.effect("expired and revoked passports are typed errors with STACK's codes", () =>
@@ -244,7 +252,10 @@ describe("Stack.asAgent", () => {
         `/v1/agents/${me.id}/enroll`
       ])
       const byAgent = seen.filter((r) => r.authorization.startsWith("Bearer eyJ"))
-      expect(byAgent.length).toBe(seen.length - 2)
+      const uncredentialed = seen.filter((r) => r.authorization === "")
+      // the JWKS is public: verifyOffline fetched it with no credentials
+      expect(uncredentialed.map((r) => r.path)).toEqual(["/v1/.well-known/jwks.json"])
+      expect(byAgent.length).toBe(seen.length - 3)
       expect(byAgent.length).toBeGreaterThanOrEqual(5)
     }).pipe(Effect.provide(StackLive)))
 })

@@ -21,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { isPublic } from "./api/Common.js"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
@@ -139,6 +140,8 @@ export class StackClient extends Context.Tag("@getstack/effect/StackClient")<Sta
 type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
 
 interface EndpointPlan {
+  /** The endpoint needs no credentials: none are sent. */
+  readonly public: boolean
   readonly declared: ReadonlySet<number>
   readonly decodeSuccess: ((u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>) | undefined
 }
@@ -152,6 +155,7 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
     const declared = new Set((ast._tag === "Union" ? ast.types : [ast]).map(HttpApiSchema.getStatusErrorAST))
     const success = endpoint.successSchema
     plan = {
+      public: isPublic(endpoint),
       declared,
       decodeSuccess: HttpApiSchema.isVoid(success.ast) ? undefined : Schema.decodeUnknown(success as Schema.Schema<unknown>, { errors: "all" })
     }
@@ -224,12 +228,15 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       : yield* makeTokenSource(auth, baseUrl, httpClient)
     const clientTimeout = options.timeout ?? DEFAULT_TIMEOUT
 
-    const attempt = (request: HttpClientRequest.HttpClientRequest, declared: ReadonlySet<number>, timeout: Duration.DurationInput) =>
+    const attempt = (request: HttpClientRequest.HttpClientRequest, plan: EndpointPlan, timeout: Duration.DurationInput) =>
       Effect.gen(function*() {
-        const token = yield* tokens.token.pipe(
+        const declared = plan.declared
+        const token = plan.public ? undefined : yield* tokens.token.pipe(
           Effect.mapError((error) => new AttemptFailure(error, { retryable: error._tag !== "AuthenticationError", retryAfterMs: undefined }))
         )
-        const authorized = HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(token)}`)
+        const authorized = token === undefined
+          ? request
+          : HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(token)}`)
         const meta = { method: request.method, url: request.url }
         const exchange = Effect.gen(function*() {
           const response = yield* httpClient.execute(authorized)
@@ -275,8 +282,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       })
 
     /** A 401 with a refreshable token: refresh and try once more. */
-    const attemptWithReauth = (request: HttpClientRequest.HttpClientRequest, declared: ReadonlySet<number>, timeout: Duration.DurationInput) =>
-      attempt(request, declared, timeout).pipe(
+    const attemptWithReauth = (request: HttpClientRequest.HttpClientRequest, plan: EndpointPlan, timeout: Duration.DurationInput) =>
+      attempt(request, plan, timeout).pipe(
         Effect.catchIf(
           // a passport's own 401 (PASSPORT_REVOKED, PASSPORT_EXPIRED) says nothing of the caller's token
           (failure) =>
@@ -285,7 +292,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           (failure) =>
             Effect.flatMap(
               tokens.invalidate(failure.token!),
-              (again) => again ? attempt(request, declared, timeout) : Effect.fail(failure)
+              (again) => again ? attempt(request, plan, timeout) : Effect.fail(failure)
             )
         )
       )
@@ -305,7 +312,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           request = HttpClientRequest.setHeader(request, "idempotency-key", callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}`)
         }
         const timeout = callOptions.timeout ?? clientTimeout
-        const { response, text } = yield* attemptWithReauth(request, plan.declared, timeout).pipe(
+        const { response, text } = yield* attemptWithReauth(request, plan, timeout).pipe(
           Effect.tapError((failure) =>
             Effect.logDebug("STACK request failed", { method, url: request.url, error: failure.error._tag, retryable: failure.retry.retryable })
           ),

@@ -19,6 +19,6 @@ export const routes = [
 
 /** The public passports group (no credentials): verification and the JWKS. */
 export const publicRoutes = [
-  serve(PublicPassportsEndpoints.verify, ({ payload }) => Passports.verify(payload), { authenticated: false }),
-  serve(PublicPassportsEndpoints.jwks, () => Signing.jwks, { authenticated: false })
+  serve(PublicPassportsEndpoints.verify, ({ payload }) => Passports.verify(payload)),
+  serve(PublicPassportsEndpoints.jwks, () => Signing.jwks)
 ] as const

@@ -7,6 +7,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import { sha256Hex } from "@getstack/effect/api/Audit"
+import { isPublic } from "@getstack/effect/api/Common"
 import type { ErrorBody } from "@getstack/effect/api/Errors"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -150,7 +151,8 @@ const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
   })
 
 /**
- * Serves one endpoint of the contract: authenticates the caller (the
+ * Serves one endpoint of the contract: authenticates the caller, unless the
+ * contract marks the endpoint `Public` (the
  * operator's API key, or an agent's JWT signed with its enrolled key), reads and
  * decodes path, query and body with the contract's schemas, applies the
  * `Idempotency-Key`, runs the handler and encodes its answer with the
@@ -158,11 +160,10 @@ const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
  */
 export const serve = <E extends Endpoint, R>(
   endpoint_: E,
-  handler: Handler<E, R>,
-  options: { readonly authenticated?: boolean } = {}
+  handler: Handler<E, R>
 ): HttpRouter.Route<never, R | SqlClient.SqlClient | RequestId> => {
   const endpoint = endpoint_ as unknown as AnyEndpoint
-  const authenticated = options.authenticated ?? true
+  const authenticated = !isPublic(endpoint)
   const pathSchema = Option.getOrUndefined(endpoint.pathSchema) as Schema.Schema<unknown> | undefined
   const urlParamsSchema = Option.getOrUndefined(endpoint.urlParamsSchema) as Schema.Schema<unknown> | undefined
   const payloadSchema = Option.getOrUndefined(endpoint.payloadSchema) as Schema.Schema<unknown> | undefined

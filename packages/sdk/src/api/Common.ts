@@ -10,6 +10,7 @@
  */
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 
 /**
@@ -63,3 +64,21 @@ export const BoundedString = (max: number) =>
 export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@getstack/effect/Authorization", {
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
+
+/**
+ * Marks an endpoint that needs no credentials (passport verification, the
+ * JWKS): the SDK sends it none, and the emulator asks for none.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class Public extends Context.Tag("@getstack/effect/Public")<Public, true>() {}
+
+/**
+ * Whether an endpoint needs no credentials.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export const isPublic = (endpoint: { readonly annotations: Context.Context<never> }): boolean =>
+  Context.getOption(endpoint.annotations, Public)._tag === "Some"

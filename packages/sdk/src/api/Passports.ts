@@ -11,7 +11,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
 import { AccountabilityMode } from "./Agents.js"
-import { Authorization, BoundedString, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, Public, Timestamp } from "./Common.js"
 import * as Errors from "./Errors.js"
 
 /**
@@ -602,9 +602,11 @@ export const PublicPassportsEndpoints = {
   verify: HttpApiEndpoint.post("verify", "/v1/passports/verify")
     .setPayload(VerifyPassportRequest)
     .addSuccess(VerifyPassportResponse)
-    .addError(Errors.BadRequest),
+    .addError(Errors.BadRequest)
+    .annotate(Public, true),
   jwks: HttpApiEndpoint.get("jwks", "/v1/.well-known/jwks.json")
     .addSuccess(Jwks)
+    .annotate(Public, true)
 }
 
 /**
