@@ -3,6 +3,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Agents, Auth, Missions, Passports, Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -256,6 +257,23 @@ describe("Stack.asAgent", () => {
       // the JWKS is public: verifyOffline fetched it with no credentials
       expect(uncredentialed.map((r) => r.path)).toEqual(["/v1/.well-known/jwks.json"])
       expect(byAgent.length).toBe(seen.length - 3)
+
+      // once the key is stored, no operator credentials are needed; without a stored key they are
+      const noCredentials = Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+      const keyOnly = (agentId: string) =>
+        Stack.asAgent(agentId, { keyDirectory: directory, credentialsPath: join(directory, "missing.json") }).pipe(
+          Layer.provide(Layer.merge(Emulator.layerHttpClient, NodeFileSystem.layer)),
+          Layer.provide(Layer.succeed(Emulator.Emulator, emulator))
+        )
+      const again = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get(me.id)).pipe(
+        Effect.provide(keyOnly(me.id)),
+        noCredentials
+      )
+      expect(again.id).toBe(me.id)
+      const unenrolled = yield* Effect.flip(
+        Effect.flatMap(Agents.Agents, (agents) => agents.get(other.id)).pipe(Effect.provide(keyOnly(other.id)), noCredentials)
+      )
+      expect(unenrolled._tag).toBe("CredentialsNotFoundError")
       expect(byAgent.length).toBeGreaterThanOrEqual(5)
     }).pipe(Effect.provide(StackLive)))
 })

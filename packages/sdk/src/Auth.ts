@@ -83,8 +83,8 @@ export interface OAuthAuth {
 export interface AgentKeyAuth {
   readonly _tag: "AgentKey"
   readonly agentId: string
-  /** The operator's credentials, used once, to enroll the agent's key. */
-  readonly operator: Auth
+  /** The operator's credentials, used once, to enroll the agent's key; not needed once the key is stored. */
+  readonly operator: Auth | undefined
   readonly store: AgentKeyStore
 }
 
@@ -135,9 +135,9 @@ export const oauth = (options: OAuthOptions): OAuthAuth => ({ _tag: "OAuth", opt
  */
 export const agentKey = (options: {
   readonly agentId: string
-  readonly operator: Auth
+  readonly operator?: Auth | undefined
   readonly store: AgentKeyStore
-}): AgentKeyAuth => ({ _tag: "AgentKey", ...options })
+}): AgentKeyAuth => ({ _tag: "AgentKey", agentId: options.agentId, operator: options.operator, store: options.store })
 
 /**
  * Where agent keys are kept (for `agentKey`), and the layout of a stored key.

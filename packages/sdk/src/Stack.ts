@@ -207,7 +207,10 @@ export const layerConfig = (
  * @category models
  */
 export interface AsAgentOptions extends ConfigOptions {
-  /** The operator's credentials, for the first enrollment; found like `layerConfig` does when left out. */
+  /**
+   * The operator's credentials, for the first enrollment; found like
+   * `layerConfig` does when left out, and not needed once the key is stored.
+   */
   readonly operator?: Auth.Auth | undefined
   /** Where agent keys live; defaults to `~/.stack/agents`. */
   readonly keyDirectory?: string | undefined
@@ -233,15 +236,22 @@ export const asAgent = (
   const { apiKey, credentialsPath, operator, keyDirectory, ...rest } = options
   return Layer.unwrapEffect(
     Effect.gen(function*() {
-      const resolved = operator === undefined ? yield* resolveAuth({ apiKey, credentialsPath }) : undefined
       const home = yield* Effect.orElseSucceed(homeDirectory, Option.none)
       const directory = keyDirectory ??
         `${Option.getOrElse(home, () => ".").replace(/\/+$/, "")}/.stack/agents`
       const store = yield* AgentKey.fileStore(directory)
+      // the operator's credentials are needed only to enroll a key that is not stored yet
+      const resolved = operator !== undefined ? undefined : yield* resolveAuth({ apiKey, credentialsPath }).pipe(
+        Effect.map(Option.some),
+        Effect.catchTag("CredentialsNotFoundError", (error) =>
+          Effect.flatMap(store.load(agentId), (stored) =>
+            Option.isSome(stored) ? Effect.succeed(Option.none()) : Effect.fail(error)))
+      )
       const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
+      const found = resolved === undefined ? undefined : Option.getOrUndefined(resolved)
       return layerAuth(
-        Auth.agentKey({ agentId, operator: operator ?? resolved!.auth, store }),
-        { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? resolved?.baseUrl }
+        Auth.agentKey({ agentId, operator: operator ?? found?.auth, store }),
+        { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? found?.baseUrl }
       )
     })
   )

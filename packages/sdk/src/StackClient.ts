@@ -223,7 +223,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       ? yield* AgentKey.tokenSource({
         agentId: auth.agentId,
         store: auth.store,
-        operator: yield* make({ ...options, baseUrl, auth: auth.operator })
+        operator: auth.operator === undefined ? undefined : yield* make({ ...options, baseUrl, auth: auth.operator })
       })
       : yield* makeTokenSource(auth, baseUrl, httpClient)
     const clientTimeout = options.timeout ?? DEFAULT_TIMEOUT

@@ -48,7 +48,10 @@ export const KnownErrorCodes = [
   "UNSUPPORTED_MEDIA_TYPE",
   "METHOD_NOT_ALLOWED",
   "RATE_LIMITED",
-  "INTERNAL_ERROR"
+  "INTERNAL_ERROR",
+  "OAUTH_REFRESH_FAILED",
+  "AGENT_ENROLLMENT_FAILED",
+  "AGENT_KEY_UNAVAILABLE"
 ] as const
 
 /**
@@ -208,5 +211,9 @@ export const statusOfCode = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500
+  INTERNAL_ERROR: 500,
+  // the SDK's own, for credentials it could not obtain
+  OAUTH_REFRESH_FAILED: 401,
+  AGENT_ENROLLMENT_FAILED: 401,
+  AGENT_KEY_UNAVAILABLE: 401
 } as const satisfies Record<KnownErrorCode, number>

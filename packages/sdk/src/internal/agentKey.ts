@@ -83,17 +83,22 @@ const importPrivate = (key: StoredAgentKey["private_key"]) =>
 export const tokenSource = (options: {
   readonly agentId: string
   readonly store: AgentKeyStore
-  /** A client authenticated as the operator, for enrollment. */
-  readonly operator: StackClientService
+  /** A client authenticated as the operator, for enrollment; without one, the key must be in the store. */
+  readonly operator: StackClientService | undefined
 }): Effect.Effect<TokenSource> =>
   Effect.gen(function*() {
     const { agentId, store, operator } = options
     const loaded = yield* Ref.make(Option.none<CryptoKey>())
     const lock = yield* Effect.makeSemaphore(1)
-    const keyError = (code: string, message: string) =>
-      new AuthenticationError({ status: 401, code, message, method: "POST", url: store.describe(agentId) })
+    const keyError = (code: string, message: string, details?: unknown) =>
+      new AuthenticationError({ status: 401, code, message, details, method: "POST", url: store.describe(agentId) })
 
     const enroll = Effect.gen(function*() {
+      if (operator === undefined) {
+        return yield* Effect.fail(
+          keyError("AGENT_ENROLLMENT_FAILED", `no key for ${agentId} in ${store.describe(agentId)}, and no operator credentials to enroll one`)
+        )
+      }
       const pair = yield* Effect.promise(() =>
         crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as Promise<CryptoKeyPair>
       )
@@ -134,8 +139,11 @@ export const tokenSource = (options: {
           case "CredentialsFileError":
             return Effect.fail(keyError("AGENT_KEY_UNAVAILABLE", error.message))
           default:
+            // the server's own answer stays readable in details
             return Effect.fail(
-              keyError("AGENT_ENROLLMENT_FAILED", `enrolling a key for ${agentId} failed: ${error._tag}: ${error.message}`)
+              keyError("AGENT_ENROLLMENT_FAILED", `enrolling a key for ${agentId} failed: ${error._tag}: ${error.message}`, {
+                cause: { tag: error._tag, ...("code" in error ? { code: error.code, status: error.status } : {}) }
+              })
             )
         }
       })
