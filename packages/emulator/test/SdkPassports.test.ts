@@ -121,7 +121,7 @@ describe("Passports through the SDK", () => {
       expect((yield* passports.verifyOffline(fresh.token, { leewaySeconds: 5 })).jti).toBe(fresh.jti)
     }).pipe(Effect.provide(StackLive)))
 
-  it.effect("the JWKS is fetched once, and again for an unknown kid at most every 30 s", () =>
+  it.effect("the JWKS is fetched once, again for an unknown kid at most every 30 s, and after an hour", () =>
     Effect.gen(function*() {
       jwksFetches = 0
       const passports = yield* Passports.Passports
@@ -141,9 +141,13 @@ describe("Passports through the SDK", () => {
       const reason = yield* Effect.flip(passports.verifyOffline(foreign.token))
       expect(reason._tag === "InvalidPassportError" && reason.reason).toBe("unknown_key")
       expect(jwksFetches).toBe(3)
+      // a JWKS older than an hour is fetched again, even for a known key
+      yield* TestClock.adjust("61 minutes")
+      yield* passports.verifyOffline((yield* issueFor(agent.id)).token)
+      expect(jwksFetches).toBe(4)
       // public endpoints get no credentials
       yield* passports.verify(foreign.token)
-      expect(publicAuthorization.length).toBe(4)
+      expect(publicAuthorization.length).toBe(5)
       expect(publicAuthorization.every((header) => header === undefined)).toBe(true)
     }).pipe(Effect.provide(CountingStack)))
 

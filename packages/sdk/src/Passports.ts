@@ -168,6 +168,15 @@ const decodeClaims = Schema.decodeUnknownOption(Api.PassportClaims)
 export const REFETCH_INTERVAL_MS = 30_000
 
 /**
+ * How long a fetched JWKS is trusted before it is fetched again, so a key
+ * STACK stops publishing stops verifying.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const JWKS_MAX_AGE_MS = 60 * 60 * 1000
+
+/**
  * @since 0.1.0
  * @category constructors
  */
@@ -190,9 +199,10 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
   const keyFor = (kid: string | undefined) =>
     SynchronizedRef.modifyEffect(keys, (state) =>
       Effect.gen(function*() {
-        const cached = pick(state.byKid, kid)
         const now = yield* Clock.currentTimeMillis
-        if (cached !== undefined || (state.fetchedAt !== undefined && now - state.fetchedAt < REFETCH_INTERVAL_MS)) {
+        const age = state.fetchedAt === undefined ? Number.POSITIVE_INFINITY : now - state.fetchedAt
+        const cached = age < JWKS_MAX_AGE_MS ? pick(state.byKid, kid) : undefined
+        if (cached !== undefined || age < REFETCH_INTERVAL_MS) {
           return [Option.fromNullable(cached), state] as const
         }
         const set = yield* jwks()

@@ -239,6 +239,7 @@ export const MissionsEndpoints = {
     .setUrlParams(ListMissionsQuery)
     .addSuccess(MissionPage)
     .addError(Errors.BadRequest)
+    .addError(Errors.PaymentRequired)
     .addError(Errors.Forbidden),
   renew: HttpApiEndpoint.post("renew", "/v1/missions/:id/renew")
     .setPath(MissionPath)
