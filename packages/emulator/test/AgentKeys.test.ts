@@ -3,12 +3,8 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync } from "node:crypto"
-import { agentJwt, agentKeyPair, client, signChallenge, signJwt, T0, withEmulator } from "./support/Client.js"
+import { agentJwt, agentKeyPair, client, expectError, signChallenge, signJwt, T0, withEmulator } from "./support/Client.js"
 
-const expectError = (reply: { status: number; json: any }, status: number, code: string) => {
-  expect(reply.status, JSON.stringify(reply.json)).toBe(status)
-  expect(reply.json?.error?.code).toBe(code)
-}
 
 /** Registers an agent and enrolls a fresh key for it; returns the id, the key pair and a JWT maker. */
 const enrolled = (name: string, mode: "enforced" | "logged" | "standard" = "standard") =>

@@ -5,6 +5,7 @@ import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { expectError, requester } from "./support/Client.js"
 
 const ServerLive = Emulator.layerServe.pipe(
   Layer.provideMerge(Emulator.layer()),
@@ -18,42 +19,10 @@ const setup = Effect.gen(function*() {
   if (server.address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   const base = `http://127.0.0.1:${server.address.port}`
   const key = Redacted.value(emulator.apiKey)
-  const call = (
-    method: string,
-    path: string,
-    options: { body?: string; json?: unknown; headers?: Record<string, string>; auth?: string | null } = {}
-  ) =>
-    Effect.promise(async () => {
-      const headers: Record<string, string> = { ...options.headers }
-      if (options.auth !== null) headers.authorization = `Bearer ${options.auth ?? key}`
-      let body = options.body
-      if (options.json !== undefined) {
-        body = JSON.stringify(options.json)
-        headers["content-type"] ??= "application/json"
-      }
-      const response = await fetch(base + path, { method, headers, ...(body === undefined ? {} : { body }) })
-      const text = await response.text()
-      let json: any
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = undefined
-      }
-      return { status: response.status, headers: response.headers, text, json }
-    })
+  const call = requester((request) => fetch(request), base, key)
   return { base, key, call, emulator }
 })
 
-const expectError = (
-  response: { status: number; json: any; headers: Headers },
-  status: number,
-  code: string
-) => {
-  expect(response.status).toBe(status)
-  expect(response.json?.error?.code).toBe(code)
-  expect(typeof response.json?.error?.message).toBe("string")
-  expect(response.headers.get("x-request-id")).toMatch(/^req_/)
-}
 
 describe("the emulator over real HTTP (port 0)", () => {
   it.layer(ServerLive)((it) => {

@@ -2,14 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { client, decodeJwt, T0, withEmulator } from "./support/Client.js"
+import { client, decodeJwt, expectError, T0, withEmulator } from "./support/Client.js"
 
 const seconds = (iso: string) => Date.parse(iso) / 1000
 
-const expectError = (reply: { status: number; json: any }, status: number, code: string) => {
-  expect(reply.status, JSON.stringify(reply.json)).toBe(status)
-  expect(reply.json?.error?.code).toBe(code)
-}
 
 describe("missions", () => {
   it.effect("start opens a mission with a bound passport; the same request again returns the same mission and token", () =>

@@ -6,15 +6,10 @@ import { createHash, createPublicKey, generateKeyPairSync, verify as verifySigna
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { client, decodeJwt, signJwt, T0, withEmulator } from "./support/Client.js"
+import { client, decodeJwt, expectError, signJwt, T0, withEmulator } from "./support/Client.js"
 
 const seconds = (iso: string) => Date.parse(iso) / 1000
 
-const expectError = (reply: { status: number; json: any }, status: number, code: string) => {
-  expect(reply.status, JSON.stringify(reply.json)).toBe(status)
-  expect(reply.json?.error?.code).toBe(code)
-  expect(typeof reply.json?.error?.message).toBe("string")
-}
 
 const intent = (services: Array<string>) => ({ summary: "triage the inbox", services })
 

@@ -4,6 +4,7 @@
  * handler: no port, no socket.
  */
 import { Emulator } from "@getstack/emulator"
+import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
@@ -15,6 +16,14 @@ export interface Reply {
   readonly json: any
   readonly text: string
   readonly headers: Headers
+}
+
+/** Checks STACK's error body, with its status and code, and the request id every answer carries. */
+export const expectError = (reply: Pick<Reply, "status" | "json" | "headers">, status: number, code: string) => {
+  expect(reply.status, JSON.stringify(reply.json)).toBe(status)
+  expect(reply.json?.error?.code).toBe(code)
+  expect(typeof reply.json?.error?.message).toBe("string")
+  expect(reply.headers.get("x-request-id")).toMatch(/^req_/)
 }
 
 /** What a request carries besides method and path. */
@@ -33,11 +42,13 @@ export const T0 = Date.parse("2026-01-01T00:00:00.000Z")
 export const withEmulator = <A, E, R>(body: Effect.Effect<A, E, R>, options: Emulator.Options = {}) =>
   Effect.zipRight(TestClock.setTime(T0), Effect.provide(body, Emulator.layer(options)))
 
-/** The client for the emulator in context. */
-export const client = Effect.gen(function*() {
-  const emulator = yield* Emulator.Emulator
-  const key = Redacted.value(emulator.apiKey)
-  const call = (method: string, path: string, options: CallOptions = {}) =>
+/**
+ * A fetch-style request function: `send` answers a `Request` (the emulator's
+ * in-process handler, or `fetch` for a real server), `base` prefixes the path,
+ * and `key` is the default bearer token.
+ */
+export const requester = (send: (request: Request) => Promise<Response>, base: string, key: string) =>
+  (method: string, path: string, options: CallOptions = {}) =>
     Effect.promise(async (): Promise<Reply> => {
       const headers: Record<string, string> = { ...options.headers }
       if (options.auth !== null) headers.authorization = `Bearer ${options.auth ?? key}`
@@ -46,9 +57,7 @@ export const client = Effect.gen(function*() {
         body = JSON.stringify(options.json)
         headers["content-type"] ??= "application/json"
       }
-      const response = await emulator.handler(
-        new Request(`http://emulator.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
-      )
+      const response = await send(new Request(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) }))
       const text = await response.text()
       let json: any
       try {
@@ -58,6 +67,12 @@ export const client = Effect.gen(function*() {
       }
       return { status: response.status, json, text, headers: response.headers }
     })
+
+/** The client for the emulator in context. */
+export const client = Effect.gen(function*() {
+  const emulator = yield* Emulator.Emulator
+  const key = Redacted.value(emulator.apiKey)
+  const call = requester((request) => emulator.handler(request), "http://emulator.test", key)
   const post = (path: string, json: unknown = {}, options: Omit<CallOptions, "json"> = {}) =>
     call("POST", path, { ...options, json })
   const get = (path: string, options: CallOptions = {}) => call("GET", path, options)
