@@ -1,7 +1,7 @@
 /**
- * A small fetch-style client for the emulator's passports, missions and agent
- * key endpoints (the SDK has no services for them yet), over the in-process
- * handler: no port, no socket.
+ * A small fetch-style client that speaks to the emulator's wire directly (raw
+ * bodies, any header, forged tokens), over the in-process handler — no port,
+ * no socket — or over real HTTP with `requester(fetch, …)`.
  */
 import { Emulator } from "@getstack/emulator"
 import { expect } from "@effect/vitest"
