@@ -334,7 +334,7 @@ describe("passports", () => {
       expect(decodeJwt(same.token).payload.stk.accountability).toBe("enforced")
     })))
 
-  it.effect("a child never outlives its parent; a parent that is invalid is refused with 401", () =>
+  it.effect("a child never outlives its parent; a forged or broken parent token is a 400 INVALID_REQUEST, an expired one PASSPORT_EXPIRED", () =>
     withEmulator(Effect.gen(function*() {
       const { agent, issue, delegate, post } = yield* client
       const parentAgent = yield* agent("short-parent")
@@ -349,7 +349,9 @@ describe("passports", () => {
 
       const [h, p, s] = parent.token.split(".") as [string, string, string]
       const forged = Buffer.from(JSON.stringify({ ...decodeJwt(parent.token).payload, exp: 9999999999 })).toString("base64url")
-      expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${forged}.${s}`, child_agent_id: childAgent }), 400, "INVALID_REQUEST")
+      const forgedReply = yield* post("/v1/passports/delegate", { parent_token: `${h}.${forged}.${s}`, child_agent_id: childAgent })
+      expectError(forgedReply, 400, "INVALID_REQUEST")
+      expect(Object.keys(forgedReply.json.error.details.fields)).toEqual(["parent_token"])
       expectError(yield* post("/v1/passports/delegate", { parent_token: `${h}.${p}`, child_agent_id: childAgent }), 400, "INVALID_REQUEST")
       expectError(yield* post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: "agt_nobody" }), 404, "NOT_FOUND")
       expectError(yield* post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: childAgent, ttl_seconds: 30 }), 400, "INVALID_REQUEST")
