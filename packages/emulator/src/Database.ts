@@ -170,6 +170,16 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
       public_jwk TEXT NOT NULL,
       enrolled_at INTEGER NOT NULL
     )`
+  }),
+  "0003_agent_jwt_replay": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE agent_jwt_uses (
+      agent_id TEXT NOT NULL,
+      jti TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      PRIMARY KEY (agent_id, jti)
+    )`
+    yield* sql`CREATE INDEX agent_jwt_uses_by_expiry ON agent_jwt_uses (expires_at)`
   })
 }
 

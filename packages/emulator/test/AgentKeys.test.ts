@@ -172,6 +172,12 @@ describe("agent keys", () => {
       const payload = JSON.parse(Buffer.from(p, "base64url").toString("utf8"))
       yield* refused(`${h}.${Buffer.from(JSON.stringify({ ...payload, exp: payload.exp + 1 })).toString("base64url")}.${s}`)
       yield* refused(`${h}.${p}.${s.slice(0, -6)}AAAAAA`)
+      // a JWT with a jti is good for one request
+      const once = yield* jwt({ jti: "jti-once-1" })
+      expect((yield* get(path, { auth: once })).status).toBe(200)
+      yield* refused(once)
+      expect((yield* get(path, { auth: yield* jwt({ jti: "jti-once-2" }) })).status).toBe(200)
+      yield* refused(yield* jwt({ jti: 42 }))
       yield* refused(yield* jwt({ aud: "stack:operator" }))
       yield* refused(yield* jwt({ aud: undefined }))
       yield* refused(yield* jwt({ iss: "someone" }))

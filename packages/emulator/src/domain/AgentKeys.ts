@@ -168,5 +168,15 @@ export const authenticate = (
       return yield* unauthorized("its signature does not verify with the agent's enrolled key")
     }
     if (row.status !== "active") return yield* unauthorized("the agent is suspended")
+    // a JWT that names a jti is good for one request: a replay within its lifetime is refused
+    const { jti } = jwt.payload
+    if (jti !== undefined) {
+      if (typeof jti !== "string" || jti === "" || jti.length > 200) return yield* unauthorized("its jti must be a short string")
+      yield* sql`DELETE FROM agent_jwt_uses WHERE expires_at < ${Math.floor(now) - CLOCK_SKEW_SECONDS}`
+      const fresh = yield* sql`
+        INSERT INTO agent_jwt_uses ${sql.insert({ agent_id: sub, jti, expires_at: exp })}
+        ON CONFLICT DO NOTHING RETURNING jti`
+      if (fresh.length === 0) return yield* unauthorized("it was already used (its jti was seen before)")
+    }
     return { operatorId: row.operator_id, agentId: sub }
   })

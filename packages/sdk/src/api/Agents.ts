@@ -319,7 +319,8 @@ export class EnrolledAgentKey extends Schema.Class<EnrolledAgentKey>("EnrolledAg
 }) {}
 
 /**
- * The JWT an agent signs with its enrolled key, one per request.
+ * The JWT an agent signs with its enrolled key, one per request. A `jti`,
+ * when sent, makes it good for that one request.
  *
  * @since 0.1.0
  * @category agent keys
