@@ -1,15 +1,15 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Passports, Stack } from "@getstack/effect"
+import { Agents, Passports } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import { stackOver } from "./support/Client.js"
 
 /** The JSON bodies of the requests the SDK sent, in order. */
 const recorded: Array<{ readonly url: string; readonly body: unknown }> = []
@@ -18,18 +18,16 @@ let inFlight = 0
 
 const decoder = new TextDecoder()
 
-/** The in-process emulator's HttpClient, recording every request body and counting requests in flight. */
-const RecordingClient = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.map(HttpClient.HttpClient, (client) =>
-    client.pipe(HttpClient.transform((response, request) =>
-      Effect.suspend(() => {
-        const body = request.body._tag === "Uint8Array" ? JSON.parse(decoder.decode(request.body.body)) as unknown : undefined
-        recorded.push({ url: request.url, body })
-        inFlight++
-        return Effect.ensuring(response, Effect.sync(() => inFlight--))
-      })
-    )))
+/** The SDK over an in-process emulator, recording every request body and counting requests in flight. */
+const RecordingStack = stackOver((client) =>
+  client.pipe(HttpClient.transform((response, request) =>
+    Effect.suspend(() => {
+      const body = request.body._tag === "Uint8Array" ? JSON.parse(decoder.decode(request.body.body)) as unknown : undefined
+      recorded.push({ url: request.url, body })
+      inFlight++
+      return Effect.ensuring(response, Effect.sync(() => inFlight--))
+    })
+  ))
 )
 
 /**
@@ -48,11 +46,6 @@ const advance = (seconds: number) =>
 
 const StackLive = Emulator.layerStack()
 
-/** The SDK over the recording client, over an in-process emulator. */
-const RecordingStack = Layer.unwrapEffect(
-  Effect.map(Emulator.Emulator, (emulator) => Stack.layer({ apiKey: emulator.apiKey }).pipe(Layer.provide(RecordingClient)))
-).pipe(Layer.provideMerge(Emulator.layerInProcess()))
-
 const registerAgent = (name: string, mode: "enforced" | "logged" | "standard") =>
   Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: mode }))
 
@@ -62,16 +55,9 @@ const livePassports = (agentId: string) =>
   )
 
 /** The SDK over an in-process emulator whose checkout requests never get an answer. */
-const HangingCheckoutStack = Layer.unwrapEffect(
-  Effect.map(Emulator.Emulator, (emulator) =>
-    Stack.layer({ apiKey: emulator.apiKey }).pipe(
-      Layer.provide(Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) =>
-          client.pipe(HttpClient.transform((response, request) => request.url.endsWith("/checkout") ? Effect.never : response)))
-      ))
-    ))
-).pipe(Layer.provideMerge(Emulator.layerInProcess()))
+const HangingCheckoutStack = stackOver((client) =>
+  client.pipe(HttpClient.transform((response, request) => request.url.endsWith("/checkout") ? Effect.never : response))
+)
 
 describe("the scoped mission", () => {
   it.effect("issues on open; checks out, then revokes on close", () =>

@@ -11,6 +11,7 @@ import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { stackOver, wrapHttpClient } from "./support/Client.js"
 
 const StackLive = Emulator.layerStack()
 
@@ -19,23 +20,16 @@ let jwksFetches = 0
 const publicAuthorization: Array<string | undefined> = []
 
 /** The SDK over an in-process emulator, counting JWKS fetches. */
-const CountingStack = Layer.unwrapEffect(
-  Effect.map(Emulator.Emulator, (emulator) =>
-    Stack.layer({ apiKey: emulator.apiKey }).pipe(
-      Layer.provide(Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) =>
-          client.pipe(HttpClient.tapRequest((request) =>
-            Effect.sync(() => {
-              if (request.url.endsWith("/v1/.well-known/jwks.json")) jwksFetches++
-              if (request.url.endsWith("/v1/.well-known/jwks.json") || request.url.endsWith("/v1/passports/verify")) {
-                publicAuthorization.push(request.headers.authorization)
-              }
-            })
-          )))
-      ))
-    ))
-).pipe(Layer.provideMerge(Emulator.layerInProcess()))
+const CountingStack = stackOver((client) =>
+  client.pipe(HttpClient.tapRequest((request) =>
+    Effect.sync(() => {
+      if (request.url.endsWith("/v1/.well-known/jwks.json")) jwksFetches++
+      if (request.url.endsWith("/v1/.well-known/jwks.json") || request.url.endsWith("/v1/passports/verify")) {
+        publicAuthorization.push(request.headers.authorization)
+      }
+    })
+  ))
+)
 
 const enforcedAgent = (name: string) =>
   Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: "enforced" }))
@@ -214,12 +208,10 @@ describe("Stack.asAgent", () => {
       const other = yield* operator.register("other-agent")
 
       const seen: Array<{ readonly path: string; readonly authorization: string }> = []
-      const watching = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) =>
-          client.pipe(HttpClient.tapRequest((request) =>
-            Effect.sync(() => seen.push({ path: new URL(request.url).pathname, authorization: request.headers.authorization ?? "" }))
-          )))
+      const watching = wrapHttpClient((client) =>
+        client.pipe(HttpClient.tapRequest((request) =>
+          Effect.sync(() => seen.push({ path: new URL(request.url).pathname, authorization: request.headers.authorization ?? "" }))
+        ))
       )
       const asMe = Stack.asAgent(me.id, { operator: Auth.apiKey(emulator.apiKey), keyDirectory: directory }).pipe(
         Layer.provide(watching),
