@@ -45,6 +45,26 @@ export const Limit = (max: number) =>
   )
 
 /**
+ * A whole number of seconds between `min` and `max`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Seconds = (min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.int({ message: () => "must be a whole number of seconds" }),
+    Schema.between(min, max, { message: () => `must be between ${min} and ${max} seconds` })
+  )
+
+/**
+ * A string that is not empty.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+
+/**
  * A string of at most `max` characters.
  *
  * @since 0.1.0

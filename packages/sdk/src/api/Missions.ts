@@ -9,9 +9,9 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { Authorization, BoundedString, Limit, Page, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, Limit, Page, Seconds, Timestamp } from "./Common.js"
 import * as Errors from "./Errors.js"
-import { CheckpointInterval, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
+import { CheckpointInterval, Intent, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
 
 /**
  * @since 0.1.0
@@ -72,16 +72,8 @@ export class Mission extends Schema.Class<Mission>("Mission")({
   output: Schema.optional(Schema.Unknown)
 }) {}
 
-const Seconds = (min: number, max: number) =>
-  Schema.Number.pipe(
-    Schema.int({ message: () => "must be a whole number of seconds" }),
-    Schema.between(min, max, { message: () => `must be between ${min} and ${max} seconds` })
-  )
-
-const Summary = Schema.String.pipe(
-  Schema.minLength(1, { message: () => "must not be empty" }),
-  Schema.maxLength(500, { message: () => "must be at most 500 characters" })
-)
+/** An intent summary, as in a passport's intent. */
+const Summary = Intent.fields.summary
 
 /**
  * Body of `POST /v1/missions` (open, without a passport).

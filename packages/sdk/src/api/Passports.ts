@@ -11,7 +11,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
 import { AccountabilityMode } from "./Agents.js"
-import { Authorization, BoundedString, Public, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, NonEmpty, Public, Seconds, Timestamp } from "./Common.js"
 import * as Errors from "./Errors.js"
 
 /**
@@ -61,14 +61,6 @@ export const REFRESH_GRACE_SECONDS = 24 * 60 * 60
  * @category claims
  */
 export const ISSUER = "https://api.getstack.run"
-
-const Seconds = (min: number, max: number) =>
-  Schema.Number.pipe(
-    Schema.int({ message: () => "must be a whole number of seconds" }),
-    Schema.between(min, max, { message: () => `must be between ${min} and ${max} seconds` })
-  )
-
-const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
 
 /**
  * Scopes granted on one service connection.
