@@ -155,7 +155,7 @@ describe("agent keys", () => {
       const completed = yield* post(`/v1/missions/${id}/complete`, { output: "done" }, as)
       expect(completed.json.transitioned).toBe(true)
       // an agent may bind its passports to an unassigned mission
-      const bound = yield* post("/v1/passports/issue", { agent_id: agentId, mission_id: unassigned.json.id }, as)
+      const bound = yield* post("/v1/passports/issue", { agent_id: agentId, mission_ids: [unassigned.json.id] }, as)
       expect(bound.status).toBe(201)
     })))
 

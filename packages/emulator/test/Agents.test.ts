@@ -102,11 +102,12 @@ describe("Agents against the embedded emulator", () => {
         expect(fields.description).toMatch(/256/)
       }))
 
-    it.effect("names: 64 characters pass, 65 fail; one character fails; edges must be alphanumeric", () =>
+    it.effect("names: 64 characters pass, 65 fail; one character fails; underscores inside pass; edges must be alphanumeric", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
         yield* agents.register("a".repeat(64))
-        for (const name of ["a".repeat(65), "a", "-ab", "ab-", "ab_c", "AB"]) {
+        expect((yield* agents.register("support_bot-2")).name).toBe("support_bot-2")
+        for (const name of ["a".repeat(65), "a", "-ab", "ab-", "_ab", "ab_", "ab c", "AB"]) {
           const error = yield* Effect.flip(agents.register(name))
           expect(error._tag, name).toBe("BadRequestError")
         }

@@ -92,7 +92,7 @@ describe("missions", () => {
       const helper = yield* agent("helper-bot")
       const started = yield* post("/v1/missions/start", { agent_id: agentId, intent_summary: "compile the report" })
       const missionId = started.json.mission_id as string
-      const extra = yield* issue({ agent_id: agentId, mission_id: missionId })
+      const extra = yield* issue({ agent_id: agentId, mission_ids: [missionId] })
       const child = yield* delegate({ parent_token: extra.token, child_agent_id: helper })
       expect(decodeJwt(child.token).payload.stk.mission_id).toBe(missionId)
       const unrelated = yield* issue({ agent_id: agentId })
@@ -130,7 +130,7 @@ describe("missions", () => {
       expect((yield* get(`/v1/missions/${missionId}`)).json.output).toEqual({ pages: 3, ok: true })
 
       expectError(yield* post(`/v1/missions/${missionId}/renew`), 409, "MISSION_NOT_ACTIVE")
-      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, mission_id: missionId }), 409, "MISSION_NOT_ACTIVE")
+      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, mission_ids: [missionId] }), 409, "MISSION_NOT_ACTIVE")
     })))
 
   it.effect("revoke takes a reason and notes, revokes the passports, and repeats as transitioned: false", () =>
@@ -170,7 +170,7 @@ describe("missions", () => {
       const expiresAt = Date.parse(mission.json.expires_at)
       expect(expiresAt).toBe(T0 + 120_000)
       // the mission's intent stands in for a missing one, and the TTL is clipped to the mission
-      const passport = yield* issue({ agent_id: agentId, mission_id: mission.json.id, ttl_seconds: 900, checkpoint_interval_seconds: 3600 })
+      const passport = yield* issue({ agent_id: agentId, mission_ids: [mission.json.id], ttl_seconds: 900, checkpoint_interval_seconds: 3600 })
       expect(seconds(passport.expires_at)).toBe(expiresAt / 1000)
       const claims = decodeJwt(passport.token).payload
       expect(claims.exp).toBe(expiresAt / 1000)
@@ -182,16 +182,20 @@ describe("missions", () => {
       const refreshed = yield* post("/v1/passports/refresh", { token: passport.token, ttl_seconds: 3600 })
       expect(seconds(refreshed.json.expires_at)).toBe(expiresAt / 1000)
 
-      expectError(yield* post("/v1/passports/issue", { agent_id: otherAgent, mission_id: mission.json.id }), 403, "FORBIDDEN")
+      expectError(yield* post("/v1/passports/issue", { agent_id: otherAgent, mission_ids: [mission.json.id] }), 403, "FORBIDDEN")
       const unassigned = yield* post("/v1/missions", { intent_summary: "anyone's job" })
       expect(unassigned.json.agent_id).toBeNull()
-      yield* issue({ agent_id: otherAgent, mission_id: unassigned.json.id })
-      expectError(yield* post("/v1/passports/issue", { agent_id: otherAgent, mission_id: "ms_unknown" }), 404, "NOT_FOUND")
+      const bound = yield* issue({ agent_id: otherAgent, mission_ids: [unassigned.json.id] })
+      expect(decodeJwt(bound.token).payload.stk.mission_id).toBe(unassigned.json.id)
+      expectError(yield* post("/v1/passports/issue", { agent_id: otherAgent, mission_ids: ["ms_unknown"] }), 404, "NOT_FOUND")
+      const twoMissions = yield* post("/v1/passports/issue", { agent_id: otherAgent, mission_ids: [mission.json.id, unassigned.json.id] })
+      expectError(twoMissions, 400, "INVALID_REQUEST")
+      expect(twoMissions.json.error.details.fields.mission_ids).toBe("must name exactly one mission")
       expectError(yield* post("/v1/missions", { agent_id: "agt_nobody", intent_summary: "x" }), 404, "NOT_FOUND")
       expectError(yield* post("/v1/missions", { intent_summary: "x", ttl_seconds: 59 }), 400, "INVALID_REQUEST")
 
       yield* TestClock.adjust("61 seconds") // the mission has expired
-      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, mission_id: mission.json.id }), 409, "MISSION_NOT_ACTIVE")
+      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, mission_ids: [mission.json.id] }), 409, "MISSION_NOT_ACTIVE")
       expectError(yield* post(`/v1/missions/${mission.json.id}/renew`), 409, "MISSION_NOT_ACTIVE")
       expectError(yield* post("/v1/passports/refresh", { token: passport.token }), 409, "MISSION_NOT_ACTIVE")
     })))
@@ -256,6 +260,12 @@ describe("missions", () => {
       expectError(yield* post(`/v1/missions/${id}/renew`, {}, { auth }), 404, "NOT_FOUND")
       expectError(yield* post("/v1/missions/start", { agent_id: agentId, intent_summary: "mine" }, { auth }), 404, "NOT_FOUND")
       expect((yield* get("/v1/missions", { auth })).json.total).toBe(0)
+      const theirAgent = yield* post("/v1/agents/register", { name: "their-bot", accountability_mode: "standard" }, { auth })
+      expectError(
+        yield* post("/v1/passports/issue", { agent_id: theirAgent.json.id, mission_ids: [id] }, { auth }),
+        404,
+        "NOT_FOUND"
+      )
       expect((yield* get(`/v1/missions/${id}`)).json.status).toBe("active")
     })))
 })

@@ -105,7 +105,7 @@ export const openThenIssue = (agentId: string) =>
       ttl_seconds: 7200
     })
     // no intent: the passport takes the mission's
-    const passport = yield* passports.issue({ agent_id: agentId, mission_id: mission.id })
+    const passport = yield* passports.issue({ agent_id: agentId, mission_ids: [mission.id] })
     return { mission, passport }
   })
 // ---

@@ -108,7 +108,7 @@ const passportRequest = (row: MissionRecords.MissionRow, agentId: string): Issue
   const scopes = MissionRecords.scopesOf(row)
   return {
     agent_id: agentId,
-    mission_id: row.id,
+    mission_ids: [row.id],
     intent: { summary: row.intent_summary, services: JSON.parse(row.intent_services) as Array<string> },
     ...(row.passport_ttl_seconds === null ? {} : { ttl_seconds: row.passport_ttl_seconds }),
     ...(row.checkpoint_interval_seconds === null ? {} : { checkpoint_interval_seconds: row.checkpoint_interval_seconds }),

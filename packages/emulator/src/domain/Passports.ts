@@ -221,7 +221,7 @@ export const issueFor = (actor: Actor, request: IssuePassportRequest) =>
     yield* checkAgentMayHold(agent)
     const identity = yield* identityClaims(request.identity_claim_ids)
     const now = yield* Clock.currentTimeMillis
-    const mission = request.mission_id === undefined ? undefined : yield* missionFor(actor, request.mission_id, agent.id, now)
+    const mission = request.mission_ids?.[0] === undefined ? undefined : yield* missionFor(actor, request.mission_ids[0], agent.id, now)
     const intent: Intent | undefined = request.intent ??
       (mission === undefined
         ? undefined

@@ -24,17 +24,18 @@ export const AgentId = Schema.String.annotations({ identifier: "AgentId", descri
 export type AgentId = typeof AgentId.Type
 
 /**
- * An agent name as STACK validates it: lowercase letters, digits and hyphens,
- * starting and ending with a letter or digit, at most 64 characters.
+ * An agent name as STACK validates it today: lowercase letters, digits,
+ * hyphens and underscores, starting and ending with a letter or digit, at most
+ * 64 characters.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const AgentName = Schema.String.pipe(
   Schema.maxLength(64, { message: () => "must be at most 64 characters" }),
-  Schema.pattern(/^[a-z0-9][a-z0-9-]*[a-z0-9]$/, {
+  Schema.pattern(/^[a-z0-9][a-z0-9_-]*[a-z0-9]$/, {
     message: () =>
-      "must be 2 to 64 lowercase letters, digits or hyphens, starting and ending with a letter or digit"
+      "must be 2 to 64 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit"
   })
 )
 
@@ -131,11 +132,32 @@ export class Agent extends Schema.Class<Agent>("Agent")({
   icon_url: Schema.NullOr(Schema.String),
   status: AgentStatus,
   passport_blocked: Schema.Boolean,
+  profile: Schema.optional(Schema.NullOr(Schema.String)),
+  key_mode: Schema.optional(Schema.String),
   created_at: Timestamp,
   updated_at: Timestamp
 }) {}
 
 const Description = BoundedString(256)
+
+/**
+ * A registration profile, a preset of settings (STACK names
+ * `proxied-llm-bot`: `proxy_only`, `logged`, `key_mode: stack_managed`). STACK
+ * does not publish the full list, so any name is passed through.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentProfile = BoundedString(64).pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+
+/**
+ * How the agent's signing keys are managed (`stack_managed`, or `self_managed`
+ * for a key the agent enrolls itself). Other values STACK may add pass through.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const KeyMode = BoundedString(64).pipe(Schema.minLength(1, { message: () => "must not be empty" }))
 const IconUrl = BoundedString(100_000)
 
 /**
@@ -150,7 +172,9 @@ export const RegisterAgentOptions = Schema.Struct({
   on_warning: Schema.optional(EventReaction),
   on_critical: Schema.optional(EventReaction),
   credential_access: Schema.optional(CredentialAccess),
-  icon_url: Schema.optional(Schema.NullOr(IconUrl))
+  icon_url: Schema.optional(Schema.NullOr(IconUrl)),
+  profile: Schema.optional(AgentProfile),
+  key_mode: Schema.optional(KeyMode)
 })
 
 /**

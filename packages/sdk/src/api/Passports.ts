@@ -111,7 +111,10 @@ export const IssuePassportRequest = Schema.Struct({
   identity_claim_ids: Schema.optional(Schema.Array(NonEmpty)),
   intent: Schema.optional(Intent),
   checkpoint_interval_seconds: Schema.optional(Seconds(CheckpointInterval.min, CheckpointInterval.max)),
-  mission_id: Schema.optional(NonEmpty)
+  /** The live mission the passport is bound to: STACK takes exactly one. */
+  mission_ids: Schema.optional(
+    Schema.Array(NonEmpty).pipe(Schema.itemsCount(1, { message: () => "must name exactly one mission" }))
+  )
 })
 
 /**

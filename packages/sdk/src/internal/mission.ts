@@ -205,7 +205,7 @@ export const make = (
         agent_id: options.agent_id,
         ttl_seconds: options.ttl_seconds,
         scopes: options.scopes,
-        mission_id: options.mission_id,
+        mission_ids: options.mission_id === undefined ? undefined : [options.mission_id],
         checkpoint_interval_seconds: seconds,
         intent: { summary: options.intent, services: options.services, will_delegate: options.will_delegate }
       }),
