@@ -29,6 +29,7 @@ import {
   RevokeAllPassportsRequest,
   RevokedPassport,
   RevokePassportRequest,
+  revealToken,
   type ScopeGrant,
   type StackClaims,
   VerifyPassportRequest,
@@ -110,7 +111,7 @@ const effectiveExpiry = (claims: PassportClaims, row: PassportRow) => Math.min(c
  */
 export const verify = (request: VerifyRequest) =>
   Effect.gen(function*() {
-    const inspection = yield* inspect(request.token)
+    const inspection = yield* inspect(revealToken(request.token))
     const invalid = (reason: InvalidReason, message: string): VerifyPassportResponse => ({ valid: false, reason, message })
     if (!inspection.ok) return invalid(inspection.reason, inspection.message)
     const { claims, row } = inspection
@@ -318,7 +319,7 @@ export const delegate = (actor: Actor, request: DelegateRequest) =>
       passportJti: (r) => r.jti
     },
     Effect.gen(function*() {
-      const { claims, row: parent } = yield* presented(actor, request.parent_token, "parent_token")
+      const { claims, row: parent } = yield* presented(actor, revealToken(request.parent_token), "parent_token")
       if (!Policy.actsFor(actor, parent.agent_id)) {
         return yield* refuse("FORBIDDEN", "an agent may delegate only its own passports")
       }
@@ -383,7 +384,7 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
     actor,
     { action: "passport.refresh", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.jti },
     Effect.gen(function*() {
-      const { row } = yield* presented(actor, request.token, "token")
+      const { row } = yield* presented(actor, revealToken(request.token), "token")
       if (!Policy.actsFor(actor, row.agent_id)) {
         return yield* refuse("FORBIDDEN", "an agent may refresh only its own passports")
       }

@@ -133,7 +133,7 @@ export class Agent extends Schema.Class<Agent>("Agent")({
   status: AgentStatus,
   passport_blocked: Schema.Boolean,
   profile: Schema.optional(Schema.NullOr(Schema.String)),
-  key_mode: Schema.optional(Schema.String),
+  key_mode: Schema.optional(Schema.NullOr(Schema.String)),
   created_at: Timestamp,
   updated_at: Timestamp
 }) {}

@@ -9,6 +9,7 @@
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AccountabilityMode } from "./Agents.js"
 import { Authorization, BoundedString, NonEmpty, Public, Seconds, Timestamp } from "./Common.js"
@@ -133,6 +134,28 @@ export type IssuePassportRequest = typeof IssuePassportRequest.Type
 export const PassportToken = Schema.Redacted(Schema.String)
 
 /**
+ * A passport token sent to STACK: a plain string or a `Redacted` one (as
+ * `issue` returns it), revealed only when the body is encoded.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TokenInput: Schema.Schema<Redacted.Redacted<string> | string, string> = Schema.transform(
+  NonEmpty,
+  Schema.Union(Schema.String, Schema.RedactedFromSelf(Schema.String)),
+  { strict: true, decode: (token) => token, encode: (token) => revealToken(token) }
+)
+
+/**
+ * The text of a token given as a string or `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const revealToken = (token: Redacted.Redacted<string> | string): string =>
+  Redacted.isRedacted(token) ? Redacted.value(token) : token
+
+/**
  * A freshly signed passport.
  *
  * @since 0.1.0
@@ -230,7 +253,7 @@ export type PassportClaims = typeof PassportClaims.Type
  * @category schemas
  */
 export const VerifyPassportRequest = Schema.Struct({
-  token: NonEmpty,
+  token: TokenInput,
   service_id: Schema.optional(NonEmpty)
 })
 
@@ -384,7 +407,7 @@ export class ActivePassports extends Schema.Class<ActivePassports>("ActivePasspo
  * @category schemas
  */
 export const DelegatePassportRequest = Schema.Struct({
-  parent_token: NonEmpty,
+  parent_token: TokenInput,
   child_agent_id: NonEmpty,
   scopes: Schema.optional(Schema.Array(ScopeGrant)),
   ttl_seconds: Schema.optional(Seconds(PassportTtl.min, PassportTtl.max))
@@ -397,7 +420,7 @@ export const DelegatePassportRequest = Schema.Struct({
  * @category schemas
  */
 export const RefreshPassportRequest = Schema.Struct({
-  token: NonEmpty,
+  token: TokenInput,
   ttl_seconds: Schema.optional(Seconds(PassportTtl.min, PassportTtl.max))
 })
 
