@@ -11,14 +11,15 @@ import * as Stream from "effect/Stream"
 const program = Effect.gen(function*() {
   const agents = yield* Agents.Agents
 
-  const agent = yield* agents.register("invoice-bot", {
+  const agent = yield* agents.register({
+    name: "invoice-bot",
     description: "Processes invoices",
     accountability_mode: "enforced",
     credential_access: "proxy_only"
   })
   yield* Console.log(`registered ${agent.name} (${agent.id}): ${agent.accountability_mode}, ${agent.status}`)
 
-  const all = yield* Stream.runCollect(agents.list())
+  const all = yield* Stream.runCollect(agents.listAll())
   yield* Console.log(`listed ${all.length} agent(s): ${Array.from(all, (a) => a.name).join(", ")}`)
 
   const suspended = yield* agents.update(agent.id, { status: "suspended", description: "On hold" })
@@ -28,7 +29,7 @@ const program = Effect.gen(function*() {
   yield* Console.log(`got ${fetched.name}: status ${fetched.status}`)
 
   const deleted = yield* agents.delete(agent.id)
-  yield* Console.log(`deleted ${deleted.id}`)
+  yield* Console.log(`deleted ${deleted.id ?? agent.id}`)
 
   yield* agents.get(agent.id).pipe(
     Effect.catchTag("NotFoundError", (error) => Console.log(`get after delete: ${error._tag} ${error.code} (request ${error.requestId})`))

@@ -10,10 +10,10 @@ const program = Effect.gen(function*() {
   const stack = yield* Stack.Stack
 
   // Register an agent
-  const agent = yield* stack.agents.register("my-agent", { accountability_mode: "enforced" })
+  const agent = yield* stack.agents.register({ name: "my-agent", accountability_mode: "enforced" })
 
   // Every agent, page after page, as a Stream
-  yield* Stream.runForEach(stack.agents.list(), (a) => Effect.log(a.name))
+  yield* Stream.runForEach(stack.agents.listAll(), (a) => Effect.log(a.name))
 
   yield* stack.agents.update(agent.id, { status: "suspended" })
   yield* stack.agents.delete(agent.id)

@@ -12,7 +12,7 @@ import { afterAll, bench, describe } from "vitest"
 const runtime = ManagedRuntime.make(Emulator.layerStack())
 const { agent, emulator } = await runtime.runPromise(Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  return { agent: yield* agents.register("bench-bot"), emulator: yield* Emulator.Emulator }
+  return { agent: yield* agents.register({ name: "bench-bot" }), emulator: yield* Emulator.Emulator }
 }))
 const authorization = `Bearer ${Redacted.value(emulator.apiKey)}`
 const getViaSdk = Effect.flatMap(Agents.Agents, (agents) => agents.get(agent.id))

@@ -9,20 +9,22 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpAppModule from "@effect/platform/HttpApp"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { AuditEntry } from "@getstack/effect/api/Audit"
 import * as Stack from "@getstack/effect/Stack"
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as AgentsStore from "./agents/Store.js"
+import * as AuditLog from "./core/AuditLog.js"
+import * as Operators from "./core/Operators.js"
+import * as Signals from "./core/Signals.js"
 import * as Database from "./Database.js"
-import * as AuditLog from "./domain/AuditLog.js"
-import * as Operators from "./domain/Operators.js"
-import * as Signals from "./domain/Signals.js"
-import * as Signing from "./domain/Signing.js"
 import * as App from "./http/App.js"
+import * as Signing from "./passports/Signing.js"
 
 /**
  * @since 0.1.0
@@ -33,6 +35,14 @@ export interface Options {
   readonly filename?: string | undefined
   /** The default operator's API key (`sk_live_…` or `sk_test_…`); generated when left out. */
   readonly apiKey?: Redacted.Redacted<string> | string | undefined
+  /**
+   * Whether a refusal whose status the endpoint's contract does not declare
+   * (401, 413, 415, 429 and 5xx excepted) is logged and answered 500
+   * `INTERNAL_ERROR` naming the endpoint, status and code, so that tests
+   * catch the drift. Left out: on when the environment variable
+   * `STACK_EMULATOR_CHECK_DECLARED` is `true`, else off.
+   */
+  readonly checkDeclaredErrors?: boolean | undefined
 }
 
 /**
@@ -89,6 +99,12 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   readonly cause?: unknown
 }> {}
 
+/** `STACK_EMULATOR_CHECK_DECLARED=true`: the default of `Options.checkDeclaredErrors`. */
+const checkDeclaredConfig = Config.string("STACK_EMULATOR_CHECK_DECLARED").pipe(
+  Config.map((value) => value.trim().toLowerCase() === "true"),
+  Config.withDefault(false)
+)
+
 const make = (options: Options) =>
   Effect.gen(function*() {
     const apiKey = options.apiKey === undefined ? undefined : Redacted.isRedacted(options.apiKey)
@@ -97,13 +113,18 @@ const make = (options: Options) =>
     if (apiKey !== undefined && !Operators.KEY_PATTERN.test(apiKey)) {
       return yield* new EmulatorStartError({ message: "the API key must look like sk_live_… or sk_test_…" })
     }
+    const checkDeclaredErrors = options.checkDeclaredErrors ?? (yield* checkDeclaredConfig.pipe(
+      Effect.mapError((error) =>
+        new EmulatorStartError({ message: `could not read STACK_EMULATOR_CHECK_DECLARED: ${String(error)}`, cause: error })
+      )
+    ))
     const database = yield* Effect.context<SqlClient.SqlClient>()
     const withDatabase = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
       Effect.orDie(Effect.provide(effect, database))
     const defaultOperator = yield* withDatabase(Operators.ensureDefault(apiKey))
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
-    const app = yield* App.make
+    const app = yield* App.make({ checkDeclaredErrors })
     const runtime = yield* Effect.provide(Effect.runtime<SqlClient.SqlClient | Signing.SigningKey>(), context)
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
     return Emulator.of({
@@ -114,9 +135,7 @@ const make = (options: Options) =>
       createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
       auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId)),
       signals: (operatorId) => withDatabase(Signals.ofOperator(operatorId)),
-      blockPassports: (agentId) =>
-        withDatabase(Effect.asVoid(Effect.flatMap(SqlClient.SqlClient, (sql) =>
-          sql`UPDATE agents SET passport_blocked = 1 WHERE id = ${agentId}`)))
+      blockPassports: (agentId) => withDatabase(AgentsStore.block(agentId))
     })
   })
 
@@ -170,10 +189,10 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { filename, apiKey, ...clientOptions } = options
+  const { apiKey, checkDeclaredErrors, filename, ...clientOptions } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey })))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, checkDeclaredErrors })))
 }
 
 /**

@@ -16,12 +16,15 @@ import { createServer } from "node:http"
 import { parseArgs } from "node:util"
 import * as Emulator from "./Emulator.js"
 
-const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]
+const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…] [--check-declared]
 
   --port      port to listen on (0 picks a free one)          default 4010
   --host      address to listen on                           default 127.0.0.1
   --db        SQLite database file, kept between runs        default: in memory
   --api-key   the default operator's key (sk_live_… or sk_test_…); generated and printed when left out
+  --check-declared
+              answer 500 to a refusal whose status the endpoint's contract does not declare
+              (also STACK_EMULATOR_CHECK_DECLARED=true)
   --help      this text`
 
 const parse = (argv: ReadonlyArray<string>) => {
@@ -32,13 +35,21 @@ const parse = (argv: ReadonlyArray<string>) => {
       host: { type: "string", default: "127.0.0.1" },
       db: { type: "string" },
       "api-key": { type: "string" },
+      "check-declared": { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     },
     strict: true
   })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535, not ${values.port}`)
-  return { port, host: values.host, db: values.db, apiKey: values["api-key"], help: values.help }
+  return {
+    port,
+    host: values.host,
+    db: values.db,
+    apiKey: values["api-key"],
+    checkDeclared: values["check-declared"],
+    help: values.help
+  }
 }
 
 const main = (argv: ReadonlyArray<string>) => {
@@ -71,7 +82,11 @@ const main = (argv: ReadonlyArray<string>) => {
   }))
   const serverLayer = Layer.mergeAll(Emulator.layerServe, announce).pipe(
     Layer.provide(NodeHttpServer.layer(createServer, { port: args.port, host: args.host })),
-    Layer.provide(Emulator.layer({ filename: args.db, apiKey: args.apiKey }))
+    Layer.provide(Emulator.layer({
+      filename: args.db,
+      apiKey: args.apiKey,
+      checkDeclaredErrors: args.checkDeclared ? true : undefined
+    }))
   )
   NodeRuntime.runMain(Layer.launch(serverLayer).pipe(
     Effect.catchTag("EmulatorStartError", (error) =>

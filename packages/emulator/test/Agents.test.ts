@@ -35,7 +35,7 @@ describe("Agents against the embedded emulator", () => {
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
         const emulator = yield* Emulator.Emulator
-        const agent = yield* agents.register("defaults-bot")
+        const agent = yield* agents.register({ name: "defaults-bot" })
         expect(agent.id).toMatch(/^agt_[A-Za-z0-9]{24}$/)
         expect(agent.operator_id).toBe(emulator.operatorId)
         expect(agent).toMatchObject({
@@ -54,7 +54,8 @@ describe("Agents against the embedded emulator", () => {
     it.effect("register keeps every option", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const agent = yield* agents.register("options-bot", {
+        const agent = yield* agents.register({
+          name: "options-bot",
           description: "does things",
           accountability_mode: "logged",
           on_warning: "block",
@@ -76,8 +77,8 @@ describe("Agents against the embedded emulator", () => {
     it.effect("a duplicate name is a ConflictError, answered once (no retries)", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        yield* agents.register("twin")
-        const error = yield* Effect.flip(agents.register("twin"))
+        yield* agents.register({ name: "twin" })
+        const error = yield* Effect.flip(agents.register({ name: "twin" }))
         expect(error._tag).toBe("ConflictError")
         if (error._tag !== "ConflictError") return
         expect(error.code).toBe("CONFLICT")
@@ -88,7 +89,8 @@ describe("Agents against the embedded emulator", () => {
     it.effect("validation failures are BadRequestError INVALID_REQUEST naming each bad field", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const error = yield* Effect.flip(agents.register("Not Valid!", {
+        const error = yield* Effect.flip(agents.register({
+          name: "Not Valid!",
           description: "x".repeat(257),
           icon_url: "y".repeat(100_001)
         }))
@@ -105,10 +107,10 @@ describe("Agents against the embedded emulator", () => {
     it.effect("names: 64 characters pass, 65 fail; one character fails; underscores inside pass; edges must be alphanumeric", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        yield* agents.register("a".repeat(64))
-        expect((yield* agents.register("support_bot-2")).name).toBe("support_bot-2")
+        yield* agents.register({ name: "a".repeat(64) })
+        expect((yield* agents.register({ name: "support_bot-2" })).name).toBe("support_bot-2")
         for (const name of ["a".repeat(65), "a", "-ab", "ab-", "_ab", "ab_", "ab c", "AB"]) {
-          const error = yield* Effect.flip(agents.register(name))
+          const error = yield* Effect.flip(agents.register({ name }))
           expect(error._tag, name).toBe("BadRequestError")
         }
       }))
@@ -116,14 +118,14 @@ describe("Agents against the embedded emulator", () => {
     it.effect("list streams every agent across pages, newest first; listPage gives one page", () =>
       Effect.gen(function*() {
         const { agents } = yield* Stack.Stack
-        const before = Chunk.size(yield* Stream.runCollect(agents.list()))
+        const before = Chunk.size(yield* Stream.runCollect(agents.listAll()))
         const names = Array.from({ length: 7 }, (_, i) => `paged-${i}`)
-        for (const name of names) yield* agents.register(name)
-        const all = yield* Stream.runCollect(agents.list({ pageSize: 3 }))
+        for (const name of names) yield* agents.register({ name })
+        const all = yield* Stream.runCollect(agents.listAll({ pageSize: 3 }))
         expect(Chunk.size(all)).toBe(before + 7)
         const paged = Chunk.toReadonlyArray(all).map((a) => a.name).filter((n) => n.startsWith("paged-"))
         expect(paged).toEqual([...names].reverse())
-        const page = yield* agents.listPage({ page: 2, limit: 3 })
+        const page = yield* agents.list({ page: 2, limit: 3 })
         expect(page.page).toBe(2)
         expect(page.limit).toBe(3)
         expect(page.agents).toHaveLength(3)
@@ -134,15 +136,15 @@ describe("Agents against the embedded emulator", () => {
     it.effect("listPage rejects a limit above 100", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const error = yield* Effect.flip(agents.listPage({ limit: 101 }))
+        const error = yield* Effect.flip(agents.list({ limit: 101 }))
         expect(error._tag).toBe("BadRequestError")
       }))
 
     it.effect("update changes fields, suspends, clears with null, and refuses a taken name", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const agent = yield* agents.register("to-update", { description: "first" })
-        yield* agents.register("taken-name")
+        const agent = yield* agents.register({ name: "to-update", description: "first" })
+        yield* agents.register({ name: "taken-name" })
         const updated = yield* agents.update(agent.id, { status: "suspended", description: null, on_warning: "block" })
         expect(updated).toMatchObject({ status: "suspended", description: null, on_warning: "block", name: "to-update" })
         expect((yield* agents.get(agent.id)).status).toBe("suspended")
@@ -150,14 +152,19 @@ describe("Agents against the embedded emulator", () => {
         expect(renamed).toMatchObject({ name: "renamed-bot", status: "active" })
         const conflict = yield* Effect.flip(agents.update(agent.id, { name: "taken-name" }))
         expect(conflict._tag).toBe("ConflictError")
+        // a value outside the contract's type is refused before it is sent
         const invalid = yield* Effect.flip(agents.update(agent.id, { status: "gone" as never }))
-        expect(invalid._tag).toBe("BadRequestError")
+        expect(invalid._tag).toBe("RequestEncodeError")
+        expect(invalid._tag === "RequestEncodeError" && invalid.fields).toEqual(["body.status"])
+        // a value of the right type that breaks a rule is the server's to judge
+        const tooLong = yield* Effect.flip(agents.update(agent.id, { description: "x".repeat(257) }))
+        expect(tooLong._tag).toBe("BadRequestError")
       }))
 
     it.effect("delete removes the agent; get, update, delete and unblock then fail with NotFoundError", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const agent = yield* agents.register("short-lived")
+        const agent = yield* agents.register({ name: "short-lived" })
         const deleted = yield* agents.delete(agent.id)
         expect(deleted).toMatchObject({ id: agent.id, deleted: true })
         expect((yield* Effect.flip(agents.get(agent.id)))._tag).toBe("NotFoundError")
@@ -165,23 +172,23 @@ describe("Agents against the embedded emulator", () => {
         expect((yield* Effect.flip(agents.delete(agent.id)))._tag).toBe("NotFoundError")
         expect((yield* Effect.flip(agents.unblock(agent.id)))._tag).toBe("NotFoundError")
         // the name is free again
-        yield* agents.register("short-lived")
+        yield* agents.register({ name: "short-lived" })
       }))
 
     it.effect("unblock answers whether the agent was blocked", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
-        const agent = yield* agents.register("unblock-me")
+        const agent = yield* agents.register({ name: "unblock-me" })
         const result = yield* agents.unblock(agent.id)
         expect(result.was_blocked).toBe(false)
-        expect(result.agent.passport_blocked).toBe(false)
+        expect(result.agent?.passport_blocked).toBe(false)
       }))
 
     it.effect("another operator's agents are invisible: 404, not 403, and absent from its list", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents
         const emulator = yield* Emulator.Emulator
-        const mine = yield* agents.register("private-bot")
+        const mine = yield* agents.register({ name: "private-bot" })
         const other = yield* emulator.createOperator({ name: "other" })
         const theirs = Stack.layer({ apiKey: other.apiKey }).pipe(Layer.provide(Emulator.layerHttpClient))
         yield* Effect.gen(function*() {
@@ -190,9 +197,9 @@ describe("Agents against the embedded emulator", () => {
           expect((yield* Effect.flip(agents.update(mine.id, { status: "suspended" })))._tag).toBe("NotFoundError")
           expect((yield* Effect.flip(agents.delete(mine.id)))._tag).toBe("NotFoundError")
           expect((yield* Effect.flip(agents.unblock(mine.id)))._tag).toBe("NotFoundError")
-          expect(Chunk.size(yield* Stream.runCollect(agents.list()))).toBe(0)
+          expect(Chunk.size(yield* Stream.runCollect(agents.listAll()))).toBe(0)
           // the same name is free for another operator
-          const same = yield* agents.register("private-bot")
+          const same = yield* agents.register({ name: "private-bot" })
           expect(same.operator_id).toBe(other.operator.id)
         }).pipe(Effect.provide(theirs))
         expect((yield* agents.get(mine.id)).status).toBe("active")
@@ -207,7 +214,7 @@ describe("Agents against the embedded emulator", () => {
 
     it.effect("an unknown API key is an AuthenticationError INVALID_API_KEY", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flatMap(Agents.Agents, (agents) => Effect.flip(agents.listPage())).pipe(
+        const error = yield* Effect.flatMap(Agents.Agents, (agents) => Effect.flip(agents.list())).pipe(
           Effect.provide(Stack.layer({ apiKey: "sk_test_doesnotexist0000" }).pipe(Layer.provide(Emulator.layerHttpClient)))
         )
         expect(error._tag).toBe("AuthenticationError")
@@ -221,12 +228,12 @@ describe("Agents against the embedded emulator", () => {
         const agents = yield* Agents.Agents
         const emulator = yield* Emulator.Emulator
         const start = (yield* emulator.auditChain(emulator.operatorId)).length
-        const agent = yield* agents.register("audited-bot")
+        const agent = yield* agents.register({ name: "audited-bot" })
         yield* agents.update(agent.id, { status: "suspended" })
         yield* agents.update(agent.id, { description: "quiet" })
         yield* agents.unblock(agent.id)
         yield* agents.get(agent.id)
-        yield* Effect.flip(agents.register("audited-bot"))
+        yield* Effect.flip(agents.register({ name: "audited-bot" }))
         yield* agents.delete(agent.id)
         const chain = yield* emulator.auditChain(emulator.operatorId)
         const added = chain.slice(start)

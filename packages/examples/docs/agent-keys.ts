@@ -41,7 +41,7 @@ export const ownWork = (agentId: string) =>
       agent_id: agentId,
       intent: { summary: "Triage my inbox", services: ["gmail"] }
     })
-    const refused = yield* agents.register("helper-bot").pipe(Effect.flip)
+    const refused = yield* agents.register({ name: "helper-bot" }).pipe(Effect.flip)
     yield* Console.log(`${me.name} holds ${passport.jti}; registering another agent: ${refused._tag}`)
     return passport
   })
@@ -81,7 +81,7 @@ export const AsAgentOnEmulator = (agentId: string) =>
 // --- emulator-use
 export const registerThenAct = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  const agent = yield* agents.register("inbox-bot", { accountability_mode: "logged" })
+  const agent = yield* agents.register({ name: "inbox-bot", accountability_mode: "logged" })
   return yield* ownWork(agent.id).pipe(Effect.provide(AsAgentOnEmulator(agent.id)))
 }).pipe(Effect.provide(Emulator.layerStack()))
 // ---

@@ -3,7 +3,7 @@
  * file; nothing here runs on import.
  */
 // --- imports
-import { Agents, Api } from "@getstack/effect"
+import { Agents, Api, StackClient } from "@getstack/effect"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -15,7 +15,8 @@ import * as Stream from "effect/Stream"
 // --- register
 export const register = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  return yield* agents.register("invoice-bot", {
+  return yield* agents.register({
+    name: "invoice-bot",
     description: "Processes invoices",
     accountability_mode: "logged",
     on_warning: "notify",
@@ -29,8 +30,8 @@ export const register = Effect.gen(function*() {
 // --- list
 export const listAll = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  const all = yield* Stream.runCollect(agents.list())
-  const suspended = yield* agents.list({ pageSize: 20 }).pipe(
+  const all = yield* Stream.runCollect(agents.listAll())
+  const suspended = yield* agents.listAll({ pageSize: 20 }).pipe(
     Stream.filter((agent) => agent.status === "suspended"),
     Stream.map((agent) => agent.name),
     Stream.runCollect
@@ -42,8 +43,9 @@ export const listAll = Effect.gen(function*() {
 // --- list-page
 export const secondPage = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  const page = yield* agents.listPage({ page: 2, limit: 20 })
-  yield* Console.log(`page ${page.page}: ${page.agents.length} of ${page.total}, more: ${page.has_more}`)
+  const page = yield* agents.list({ page: 2, limit: 20 })
+  // STACK does not document the envelope's counts: each may be missing
+  yield* Console.log(`page 2: ${page.agents.length} of ${page.total ?? "?"}, more: ${page.has_more ?? "?"}`)
   return page
 })
 // ---
@@ -65,9 +67,10 @@ export const unblockThenDelete = (id: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
     const { agent, was_blocked } = yield* agents.unblock(id)
-    yield* Console.log(`${agent.name}: was blocked ${was_blocked}, now blocked ${agent.passport_blocked}`)
+    // the agent comes back only where STACK sends it
+    yield* Console.log(`${agent?.name ?? id}: was blocked ${was_blocked}, now blocked ${agent?.passport_blocked ?? false}`)
     const deleted = yield* agents.delete(id)
-    return deleted.id
+    return deleted.id ?? id
   })
 // ---
 
@@ -75,9 +78,9 @@ export const unblockThenDelete = (id: string) =>
 export const ensureAgent = (name: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    return yield* agents.register(name).pipe(
+    return yield* agents.register({ name }).pipe(
       Effect.catchTag("ConflictError", () =>
-        agents.list().pipe(
+        agents.listAll().pipe(
           Stream.filter((agent) => agent.name === name),
           Stream.runHead,
           Effect.flatMap(Option.match({
@@ -95,7 +98,7 @@ const decodeInvalidRequest = Schema.decodeUnknownOption(Api.Errors.InvalidReques
 export const registerChecked = (name: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    return yield* agents.register(name).pipe(
+    return yield* agents.register({ name }).pipe(
       Effect.tapErrorTag("BadRequestError", (error) =>
         Option.match(decodeInvalidRequest(error.details), {
           onNone: () => Console.error(`${error.code}: ${error.message}`),
@@ -110,6 +113,6 @@ export const registerChecked = (name: string) =>
 export const quickLookup = (id: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    return yield* agents.get(id, { timeout: "5 seconds", retry: false })
+    return yield* agents.get(id).pipe(StackClient.withCallOptions({ timeout: "5 seconds", retry: false }))
   })
 // ---

@@ -58,8 +58,8 @@ export const StackLive = Stack.layerConfig().pipe(
 
 export const main = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  const page = yield* agents.listPage()
-  yield* Console.log(`${page.total} agent(s)`)
+  const page = yield* agents.list()
+  yield* Console.log(`${page.total ?? page.agents.length} agent(s)`)
 }).pipe(
   Effect.provide(StackLive),
   Effect.catchTag("CredentialsNotFoundError", (error) =>
@@ -73,4 +73,15 @@ export const whichCredentials = Stack.resolveAuth({ credentialsPath: "./.stack/c
   Effect.map(({ auth, baseUrl }) => ({ strategy: auth._tag, baseUrlFromFile: baseUrl })),
   Effect.provide(NodeFileSystem.layer)
 )
+// ---
+
+// --- host-rule
+/** Which credentials would be sent to `baseUrl`, from the file at `credentialsPath` or STACK_API_KEY. */
+export const credentialsFor = (baseUrl: string, credentialsPath: string) =>
+  Stack.resolveAuth({ baseUrl, credentialsPath }).pipe(
+    Effect.map(({ auth }) => `${auth._tag} for ${baseUrl}`),
+    Effect.catchTag("CredentialsNotFoundError", (error) =>
+      Effect.succeed(`nothing for ${baseUrl}; searched ${error.searched.join(", ")}`)),
+    Effect.provide(NodeFileSystem.layer)
+  )
 // ---

@@ -4,15 +4,22 @@
  *
  *   npx tsx --conditions=@getstack/source docs/check.ts
  */
-import { Agents, Auth, Passports } from "@getstack/effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Agents, Auth, Missions, Passports, Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as AgentKeysPage from "./agent-keys.js"
 import * as AgentsPage from "./agents.js"
+import * as AuthPage from "./auth.js"
 import * as ErrorsPage from "./errors.js"
 import * as EmulatorPage from "./emulator.js"
 import * as GettingStarted from "./getting-started.js"
@@ -28,7 +35,8 @@ const check = Effect.gen(function*() {
   const registered = yield* AgentsPage.register
   yield* Console.log(`agents.register: ${registered.accountability_mode} ${registered.credential_access} ${registered.icon_url}`)
   yield* AgentsPage.listAll
-  yield* AgentsPage.secondPage
+  const page = yield* AgentsPage.secondPage
+  yield* Console.log(`agents.list page 2: ${page.agents.length} agent(s)`)
   const active = yield* AgentsPage.lifecycle(registered.id)
   yield* Console.log(`agents.lifecycle: ${active.name} ${active.status} ${active.description}`)
   const ensured = yield* AgentsPage.ensureAgent("invoice-bot-v2")
@@ -48,10 +56,47 @@ const check = Effect.gen(function*() {
   const again = yield* RetriesPage.registerForBatch("42")
   yield* Console.log(`retries.registerForBatch replayed: ${first.id === again.id}`)
   yield* Console.log(`retries.delays: ${(yield* RetriesPage.delays).join(", ")}`)
+
+  const emulator = yield* Emulator.Emulator
+  const reconciled = yield* ErrorsPage.registerReconciled("lost-answer-bot").pipe(
+    Effect.provide(Stack.layer({ apiKey: emulator.apiKey }).pipe(Layer.provide(LosingFirstRegister)))
+  )
+  const listed = yield* AgentsPage.ensureAgent("lost-answer-bot")
+  yield* Console.log(`errors.registerReconciled: found ${reconciled.name} after a lost answer, registered once: ${reconciled.id === listed.id}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+/** The emulator's client, except that the first answer to a registration is lost: STACK registers, the caller gets a 503. */
+const LosingFirstRegister = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const inner = yield* HttpClient.HttpClient
+    let lost = false
+    return HttpClient.make((request) =>
+      Effect.map(inner.execute(request), (response) => {
+        if (lost || !request.url.endsWith("/v1/agents/register")) return response
+        lost = true
+        const body = JSON.stringify({ error: { code: "INTERNAL_ERROR", message: "the answer was lost" } })
+        return HttpClientResponse.fromWeb(request, new Response(body, { status: 503 }))
+      })
+    )
+  })
+).pipe(Layer.provide(Emulator.layerHttpClient))
+
+const hostRule = Effect.acquireUseRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "stack-docs-check-"))),
+  (home) => {
+    const path = join(home, "credentials.json")
+    writeFileSync(path, JSON.stringify({ api_key: "sk_test_docscheck_hosted_only" }))
+    return Effect.gen(function*() {
+      yield* Console.log(`auth.credentialsFor hosted: ${yield* AuthPage.credentialsFor("https://api.getstack.run", path)}`)
+      yield* Console.log(`auth.credentialsFor local: ${yield* AuthPage.credentialsFor("http://127.0.0.1:4010", path)}`)
+    }).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", home]]))))
+  },
+  (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
+)
+
 const register = (name: string, accountability_mode: "enforced" | "logged" | "standard") =>
-  Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode }))
+  Effect.flatMap(Agents.Agents, (agents) => agents.register({ name, accountability_mode }))
 
 const passports = Effect.gen(function*() {
   const agent = yield* register("invoice-bot", "enforced")
@@ -81,6 +126,11 @@ const passports = Effect.gen(function*() {
   const plain = yield* Effect.flatMap(Passports.Passports, (passports) => passports.issue({ agent_id: standard.id }))
   yield* Console.log(`errors.checkIn standard: ${yield* ErrorsPage.checkIn(plain.jti, [])}`)
   yield* PassportsPage.issueForInvoices(helper.id)
+  const open = yield* Effect.flatMap(Missions.Missions, (missions) =>
+    missions.open({ agent_id: agent.id, intent_summary: "Pay the invoices", intent_services: ["stripe"] }))
+  const bound = yield* PassportsPage.issueInMission(agent.id, open.id)
+  const boundClaims = yield* PassportsPage.describeHolder(bound.token)
+  yield* Console.log(`passports.issueInMission: ${bound.jti} bound to ${boundClaims.stk.mission_id === open.id ? "the mission" : boundClaims.stk.mission_id}`)
   yield* Console.log(`passports.revokeAll: ${(yield* PassportsPage.panicButton).revoked_count}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
@@ -90,12 +140,18 @@ const missions = Effect.gen(function*() {
   const liveAfter = Effect.flatMap(Passports.Passports, (passports) => passports.listActive({ agent_id: agent.id })).pipe(
     Effect.map((active) => active.passports.length)
   )
-  yield* Console.log(`missions.scoped: ${jti} closed, ${yield* liveAfter} live passport(s)`)
+  yield* Console.log(`passports.mission: ${jti} closed, ${yield* liveAfter} live passport(s)`)
   yield* MissionsPage.failingWork(agent.id)
-  yield* Console.log(`missions.scoped-failure: ${yield* liveAfter} live passport(s)`)
+  yield* Console.log(`passports.mission failing: ${yield* liveAfter} live passport(s)`)
   const { mission, passport } = yield* MissionsPage.openThenIssue(agent.id)
   yield* Console.log(`missions.open: ${mission.id}, passport ${passport.jti}`)
-  yield* Console.log(`missions.scoped-options: ${yield* MissionsPage.nightlyReport(agent.id, mission.id)} action(s)`)
+  yield* Console.log(`passports.mission options: ${yield* MissionsPage.nightlyReport(agent.id, mission.id)} action(s)`)
+  const digest = yield* MissionsPage.postDigest(agent.id, ["#general", "#finance"])
+  const completed = yield* Effect.flatMap(Missions.Missions, (missions) => missions.get(digest))
+  yield* Console.log(`missions.scoped: ${digest} ${completed.status}, output ${JSON.stringify(completed.output)}, ${yield* liveAfter} live passport(s)`)
+  const failed = yield* MissionsPage.postDigest(agent.id, []).pipe(Effect.flip)
+  const revoked = yield* Effect.flatMap(Missions.Missions, (missions) => missions.list({ status: "revoked" }))
+  yield* Console.log(`missions.scoped failing (${failed}): ${revoked.missions.map((m) => m.notes).join(", ")}; ${yield* liveAfter} live passport(s)`)
   const started = yield* MissionsPage.startWeeklyReport(agent.id)
   yield* Console.log(`missions.get: ${yield* MissionsPage.statusOf(started.mission_id)}`)
   yield* Console.log(`missions.renew: ${Option.isSome(yield* MissionsPage.freshPassport(started.mission_id))}`)
@@ -103,7 +159,7 @@ const missions = Effect.gen(function*() {
   yield* Console.log(`missions.renew after complete: ${Option.isSome(yield* MissionsPage.freshPassport(started.mission_id))}`)
   yield* MissionsPage.missionReport
   const stopped = yield* MissionsPage.stop(mission.id)
-  yield* Console.log(`missions.revoke: ${stopped.mission.status} (${stopped.mission.revoke_reason}), ${stopped.revoked_passports.length} passport(s)`)
+  yield* Console.log(`missions.revoke: ${stopped.mission?.status} (${stopped.mission?.revoke_reason}), ${stopped.revoked_passports?.length} passport(s)`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
 const agentKeys = Effect.gen(function*() {
@@ -121,7 +177,8 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(passports),
   Effect.zipRight(missions),
   Effect.zipRight(agentKeys),
-  Effect.zipRight(AgentKeysPage.registerThenAct)
+  Effect.zipRight(AgentKeysPage.registerThenAct),
+  Effect.zipRight(hostRule)
 )).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1

@@ -33,13 +33,13 @@ export const ByHand = Layer.unwrapEffect(
 export const isolation = Effect.gen(function*() {
   const agents = yield* Agents.Agents
   const emulator = yield* Emulator.Emulator
-  const mine = yield* agents.register("invoice-bot")
+  const mine = yield* agents.register({ name: "invoice-bot" })
 
   const other = yield* emulator.createOperator({ name: "someone-else" })
   const OtherStack = Stack.layer({ apiKey: other.apiKey }).pipe(Layer.provide(Emulator.layerHttpClient))
   const theirs = yield* Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    yield* agents.register("invoice-bot")
+    yield* agents.register({ name: "invoice-bot" })
     return yield* agents.get(mine.id).pipe(Effect.flip)
   }).pipe(Effect.provide(OtherStack))
 
@@ -51,7 +51,7 @@ export const isolation = Effect.gen(function*() {
 export const audited = Effect.gen(function*() {
   const agents = yield* Agents.Agents
   const emulator = yield* Emulator.Emulator
-  const agent = yield* agents.register("invoice-bot")
+  const agent = yield* agents.register({ name: "invoice-bot" })
   yield* agents.update(agent.id, { status: "suspended" })
   yield* agents.delete(agent.id)
 

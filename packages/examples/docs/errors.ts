@@ -3,10 +3,11 @@
  * file; nothing here runs on import.
  */
 // --- imports
-import { Agents, Passports, StackError } from "@getstack/effect"
+import { Agents, Passports, StackClient, StackError } from "@getstack/effect"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 // ---
 
 // --- catch-tag
@@ -24,7 +25,7 @@ export const findAgent = (id: string) =>
 export const registerOnce = (name: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    return yield* agents.register(name).pipe(
+    return yield* agents.register({ name }).pipe(
       Effect.map((agent) => `registered ${agent.id}`),
       Effect.catchTags({
         ConflictError: () => Effect.succeed(`${name} already exists`),
@@ -55,6 +56,8 @@ export const describe = (error: StackError.StackError): string => {
     case "ConnectionError":
     case "TimeoutError":
       return `${error.method} ${error.url}: ${error.message}`
+    case "RequestEncodeError":
+      return `not sent: ${error.fields.join(", ")} do not match the contract`
     case "ResponseDecodeError":
       return `unexpected body from ${error.url} (request ${error.requestId ?? "?"})`
     case "CredentialsNotFoundError":
@@ -83,7 +86,7 @@ export const checkIn = (jti: string, services: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     return yield* passports.checkpoint(jti, { services_used: services, actions_count: services.length }).pipe(
-      Effect.map((result) => `checked in, ${result.signals.length} signal(s)`),
+      Effect.map((result) => `checked in, ${result.signals?.length ?? 0} signal(s)`),
       Effect.catchTags({
         AuthenticationError: (error) =>
           error.code === "PASSPORT_REVOKED" || error.code === "PASSPORT_EXPIRED"
@@ -96,6 +99,29 @@ export const checkIn = (jti: string, services: ReadonlyArray<string>) =>
         ConflictError: (error) =>
           error.code === "MISSION_NOT_ACTIVE" ? Effect.succeed("its mission is over") : Effect.fail(error)
       })
+    )
+  })
+// ---
+
+// --- outcome-unknown
+/** A write that may have run: a timeout, a dropped connection or a 5xx. */
+type Ambiguous = StackError.TimeoutError | StackError.ConnectionError | StackError.InternalServerError
+
+export const registerReconciled = (name: string) =>
+  Effect.gen(function*() {
+    const agents = yield* Agents.Agents
+    const reconcile = (error: Ambiguous) =>
+      error.outcome !== "unknown"
+        ? Effect.fail(error)
+        : Effect.gen(function*() {
+          yield* Console.warn(`register ${name}: outcome unknown after ${error.attempts} attempt(s)`)
+          const existing = yield* agents.listAll().pipe(Stream.filter((agent) => agent.name === name), Stream.runHead)
+          if (Option.isSome(existing)) return existing.value
+          // not there: send it again under the same key, which a server that honours it runs at most once
+          return yield* agents.register({ name }).pipe(StackClient.withCallOptions({ idempotencyKey: error.idempotencyKey }))
+        })
+    return yield* agents.register({ name }).pipe(
+      Effect.catchTags({ TimeoutError: reconcile, ConnectionError: reconcile, InternalServerError: reconcile })
     )
   })
 // ---

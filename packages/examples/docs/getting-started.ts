@@ -53,7 +53,7 @@ export const StackStaging = Stack.layer({
 // --- first-program
 export const program = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  const agent = yield* agents.register("invoice-bot", { description: "Processes invoices" })
+  const agent = yield* agents.register({ name: "invoice-bot", description: "Processes invoices" })
   yield* Console.log(`registered ${agent.name} as ${agent.id} (${agent.accountability_mode})`)
   const fetched = yield* agents.get(agent.id)
   return fetched
@@ -69,8 +69,8 @@ export const run = () => Effect.runPromise(main)
 // --- stack-service
 export const viaStack = Effect.gen(function*() {
   const stack = yield* Stack.Stack
-  const page = yield* stack.agents.listPage({ limit: 10 })
-  yield* Console.log(`${page.total} agent(s) at ${stack.client.baseUrl}`)
+  const page = yield* stack.agents.list({ limit: 10 })
+  yield* Console.log(`${page.total ?? page.agents.length} agent(s) at ${stack.client.baseUrl}`)
   return page
 })
 // ---

@@ -53,7 +53,7 @@ export const nightlyReport = (agentId: string, missionId: string) =>
       yield* mission.log("github", "list_pulls", "acme/api")
       // report now rather than at the next interval
       const checkpoint = yield* mission.checkpoint
-      for (const signal of checkpoint.signals) yield* Console.log(`${signal.severity}: ${signal.detail}`)
+      for (const signal of checkpoint.signals ?? []) yield* Console.log(`${signal.severity}: ${signal.detail}`)
       return (yield* mission.actions).length
     })
   )
@@ -71,6 +71,27 @@ export const failingWork = (agentId: string) =>
   ).pipe(
     // the passport is checked out ("mission failed") and revoked before this runs
     Effect.catchAll((reason) => Console.error(`import failed: ${reason}`))
+  )
+// ---
+
+// --- missions-scoped
+export const postDigest = (agentId: string, channels: ReadonlyArray<string>) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const missions = yield* Missions.Missions
+      const mission = yield* missions.scoped({
+        agent_id: agentId,
+        intent_summary: "Post the weekly digest",
+        intent_services: ["slack"],
+        ttl_seconds: 3600,
+        checkpoint_interval: "5 minutes"
+      })
+      if (channels.length === 0) return yield* Effect.fail("no channel to post to" as const)
+      for (const channel of channels) yield* mission.log("slack", "post_message", channel)
+      // the mission is completed with this output when the scope succeeds
+      yield* mission.setOutput({ posted_to: channels })
+      return mission.missionId
+    })
   )
 // ---
 
@@ -113,12 +134,12 @@ export const openThenIssue = (agentId: string) =>
 // --- get-list
 export const missionReport = Effect.gen(function*() {
   const missions = yield* Missions.Missions
-  const active = yield* missions.list({ status: "active" }).pipe(
-    Stream.map((mission) => mission.intent_summary),
+  const active = yield* missions.listAll({ status: "active" }).pipe(
+    Stream.map((mission) => mission.intent_summary ?? mission.id),
     Stream.runCollect
   )
-  const page = yield* missions.listPage({ page: 1, limit: 10, status: "completed" })
-  yield* Console.log(`active: ${Chunk.join(active, "; ")}; ${page.total} completed`)
+  const page = yield* missions.list({ page: 1, limit: 10, status: "completed" })
+  yield* Console.log(`active: ${Chunk.join(active, "; ")}; ${page.total ?? page.missions.length} completed`)
   return page
 })
 
@@ -144,8 +165,8 @@ export const freshPassport = (missionId: string) =>
 export const finish = (missionId: string) =>
   Effect.gen(function*() {
     const missions = yield* Missions.Missions
-    const done = yield* missions.complete(missionId, { reports_sent: 1 })
-    yield* Console.log(`${done.mission.status}: ${done.revoked_passports.length} passport(s) revoked`)
+    const done = yield* missions.complete(missionId, { output: { reports_sent: 1 } })
+    yield* Console.log(`${done.mission?.status ?? "completed"}: ${done.revoked_passports?.length ?? "?"} passport(s) revoked`)
     const again = yield* missions.complete(missionId)
     return again.transitioned
   })

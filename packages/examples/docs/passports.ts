@@ -24,6 +24,13 @@ export const issueForInvoices = (agentId: string) =>
   })
 // ---
 
+// --- issue-mission
+export const issueInMission = (agentId: string, missionId: string) =>
+  Effect.flatMap(Passports.Passports, (passports) =>
+    // STACK takes a list, naming exactly one live mission
+    passports.issue({ agent_id: agentId, mission_ids: [missionId], ttl_seconds: 600 }))
+// ---
+
 // --- claims
 export const describeHolder = (token: Passports.Token) =>
   Effect.gen(function*() {
@@ -42,9 +49,10 @@ export const describeHolder = (token: Passports.Token) =>
 export const holderFor = (token: Passports.Token, serviceId: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
-    const verdict = yield* passports.verify(token, { serviceId })
-    if (verdict.valid) return Option.some(verdict.agent_id)
-    yield* Console.log(`refused: ${verdict.reason} (${verdict.message})`)
+    const verdict = yield* passports.verify({ token, service_id: serviceId })
+    // STACK documents `valid` only: the other fields may be missing
+    if (verdict.valid) return Option.fromNullable(verdict.agent_id ?? verdict.claims?.sub)
+    yield* Console.log(`refused: ${verdict.reason ?? "no reason given"} (${verdict.message ?? ""})`)
     return Option.none()
   })
 // ---
@@ -64,15 +72,15 @@ export const atTheDoor = (token: Passports.Token) =>
 export const revokeWithChildren = (jti: string, agentId: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
-    const one = yield* passports.revoke(jti, "token leaked into a log")
-    yield* Console.log(`${one.jti}: revoked now ${one.revoked}, ${one.cascaded.length} delegated passport(s) with it`)
-    const rest = yield* passports.revokeAgent(agentId, "agent retired")
-    yield* Console.log(`${rest.revoked_count} more of the agent's, ${rest.cascaded_count} by cascade`)
+    const one = yield* passports.revoke({ jti, reason: "token leaked into a log" })
+    yield* Console.log(`${jti}: revoked now ${one.revoked ?? "?"}, ${one.cascaded?.length ?? 0} delegated passport(s) with it`)
+    const rest = yield* passports.revokeAgent({ agent_id: agentId, reason: "agent retired" })
+    yield* Console.log(`${rest.revoked_count ?? "?"} more of the agent's, ${rest.cascaded_count ?? "?"} by cascade`)
     const { passports: live } = yield* passports.listActive({ agent_id: agentId })
     return live.length
   })
 
-export const panicButton = Effect.flatMap(Passports.Passports, (passports) => passports.revokeAll("incident INC-42"))
+export const panicButton = Effect.flatMap(Passports.Passports, (passports) => passports.revokeAll({ reason: "incident INC-42" }))
 // ---
 
 // --- delegate
@@ -105,7 +113,7 @@ export const handOff = (parentToken: Passports.Token, childAgentId: string) =>
 export const renewToken = (token: Passports.Token) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
-    const refreshed = yield* passports.refresh(token, 900)
+    const refreshed = yield* passports.refresh({ token, ttl_seconds: 900 })
     yield* Console.log(`${refreshed.jti} now lives until ${DateTime.formatIso(refreshed.expires_at)}`)
     return refreshed.token
   })
@@ -121,13 +129,14 @@ export const reportAndClose = (jti: string) =>
       summary: "12 invoices drafted"
     })
     // an enforced passport comes back re-signed: use checkpoint.token from here on
-    yield* Console.log(`checkpoint accepted; the passport now ends at ${DateTime.formatIso(checkpoint.expires_at)}`)
+    const endsAt = checkpoint.expires_at === undefined ? "(not said)" : DateTime.formatIso(checkpoint.expires_at)
+    yield* Console.log(`checkpoint accepted; the passport now ends at ${endsAt}`)
     const checkout = yield* passports.checkout(jti, {
       services_used: ["stripe", "gmail"],
       actions_count: 14,
       summary: "14 invoices sent"
     })
-    for (const signal of checkout.signals) yield* Console.log(`${signal.severity} ${signal.type}: ${signal.detail}`)
+    for (const signal of checkout.signals ?? []) yield* Console.log(`${signal.severity} ${signal.type}: ${signal.detail}`)
     return checkout.review
   })
 // ---

@@ -4,7 +4,7 @@
  */
 // --- imports
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Agents, Retry, Stack } from "@getstack/effect"
+import { Agents, Retry, Stack, StackClient } from "@getstack/effect"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -28,12 +28,14 @@ export const PatientStack = Stack.layer({
 export const registerForBatch = (batchId: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    const agent = yield* agents.register(`worker-${batchId}`, { accountability_mode: "logged" }, {
-      idempotencyKey: `register-worker-${batchId}`,
-      timeout: "10 seconds",
-      retry: { maxRetries: 5 }
-    })
-    const fresh = yield* agents.get(agent.id, { retry: false })
+    const agent = yield* agents.register({ name: `worker-${batchId}`, accountability_mode: "logged" }).pipe(
+      StackClient.withCallOptions({
+        idempotencyKey: `register-worker-${batchId}`,
+        timeout: "10 seconds",
+        retry: { maxRetries: 5 }
+      })
+    )
+    const fresh = yield* agents.get(agent.id).pipe(StackClient.withCallOptions({ retry: false }))
     return fresh
   })
 // ---
@@ -59,6 +61,8 @@ export const delays = Effect.gen(function*() {
   const asked = Retry.retryAfterMs({ "retry-after": "3" }, Date.now())
   const first = yield* Retry.delayFor({ retryable: true, retryAfterMs: asked }, 0)
   const backoff = yield* Retry.delayFor({ retryable: true, retryAfterMs: undefined }, 3)
-  return [Duration.format(first), Duration.format(backoff), Retry.isRetryableStatus(409)] as const
+  // a 503 is retried on a read or an idempotent write only; a 409, never
+  const retried = [Retry.isRetryableStatus(503, true), Retry.isRetryableStatus(503, false), Retry.isRetryableStatus(409, true)]
+  return [Duration.format(first), Duration.format(backoff), ...retried] as const
 })
 // ---

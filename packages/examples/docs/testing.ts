@@ -25,7 +25,7 @@ import * as TestClock from "effect/TestClock"
 /** Suspends every active agent; returns how many it suspended. */
 export const suspendAll = Effect.gen(function*() {
   const agents = yield* Agents.Agents
-  return yield* agents.list().pipe(
+  return yield* agents.listAll().pipe(
     Stream.filter((agent) => agent.status === "active"),
     Stream.mapEffect((agent) => agents.update(agent.id, { status: "suspended" })),
     Stream.runCount
@@ -39,8 +39,8 @@ it.layer(Emulator.layerStack())("suspendAll", (it) => {
   it.effect("suspends the active agents only", () =>
     Effect.gen(function*() {
       const agents = yield* Agents.Agents
-      const a = yield* agents.register("bot-a")
-      const b = yield* agents.register("bot-b")
+      const a = yield* agents.register({ name: "bot-a" })
+      const b = yield* agents.register({ name: "bot-b" })
       yield* agents.update(b.id, { status: "suspended" })
 
       expect(yield* suspendAll).toBe(1)
@@ -50,7 +50,7 @@ it.layer(Emulator.layerStack())("suspendAll", (it) => {
   it.effect("refuses a name that is taken", () =>
     Effect.gen(function*() {
       const agents = yield* Agents.Agents
-      const error = yield* agents.register("bot-a").pipe(Effect.flip)
+      const error = yield* agents.register({ name: "bot-a" }).pipe(Effect.flip)
       expect(error._tag).toBe("ConflictError")
     }))
 })
@@ -61,8 +61,8 @@ it.effect("starts from an empty STACK", () =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
     expect(yield* suspendAll).toBe(0)
-    const page = yield* agents.listPage()
-    expect(page.total).toBe(0)
+    const page = yield* agents.list()
+    expect(page.agents).toEqual([])
   }).pipe(Effect.provide(Emulator.layerStack())))
 // ---
 
@@ -71,8 +71,8 @@ layer(Emulator.layerStack(), { excludeTestServices: true })("with the real clock
   it.effect("stamps agents with the current time", () =>
     Effect.gen(function*() {
       const agents = yield* Agents.Agents
-      const agent = yield* agents.register("clock-bot")
-      expect(DateTime.toEpochMillis(agent.created_at)).toBeGreaterThan(Date.UTC(2020, 0, 1))
+      const agent = yield* agents.register({ name: "clock-bot" })
+      expect(agent.created_at?.epochMillis).toBeGreaterThan(Date.UTC(2020, 0, 1))
     }))
 })
 // ---
@@ -82,7 +82,7 @@ it.effect("writes one audit entry per change", () =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
     const emulator = yield* Emulator.Emulator
-    yield* agents.register("audited-bot")
+    yield* agents.register({ name: "audited-bot" })
     yield* suspendAll
 
     const chain = yield* emulator.auditChain(emulator.operatorId)
@@ -111,14 +111,16 @@ const AgentsTest = (updated: Ref.Ref<ReadonlyArray<string>>) =>
   Layer.succeed(
     Agents.Agents,
     Agents.Agents.of({
-      list: () => Stream.make(agent("agt_1", "active"), agent("agt_2", "suspended"), agent("agt_3", "active")),
+      listAll: () => Stream.make(agent("agt_1", "active"), agent("agt_2", "suspended"), agent("agt_3", "active")),
       update: (id, changes) =>
-        Effect.as(Ref.update(updated, (ids) => [...ids, id]), agent(id, changes.status ?? "active")),
+        Effect.as(Ref.update(updated, (ids) => [...ids, id]), agent(id, changes?.status ?? "active")),
       register: () => Effect.dieMessage("not used"),
-      listPage: () => Effect.dieMessage("not used"),
+      list: () => Effect.dieMessage("not used"),
       get: () => Effect.dieMessage("not used"),
       delete: () => Effect.dieMessage("not used"),
-      unblock: () => Effect.dieMessage("not used")
+      unblock: () => Effect.dieMessage("not used"),
+      enrollmentChallenge: () => Effect.dieMessage("not used"),
+      enroll: () => Effect.dieMessage("not used")
     })
   )
 // ---
@@ -195,7 +197,7 @@ it.layer(Emulator.layerStack())("drainQueue", (it) => {
   it.effect("checks out and revokes its passport", () =>
     Effect.gen(function*() {
       const agents = yield* Agents.Agents
-      const agent = yield* agents.register("queue-bot", { accountability_mode: "logged" })
+      const agent = yield* agents.register({ name: "queue-bot", accountability_mode: "logged" })
       expect(yield* drainQueue(agent.id, ["a", "b"])).toBe(2)
       expect((yield* live(agent.id)).passports).toEqual([])
       expect(yield* trail(agent.id)).toEqual(["agent.register", "passport.issue", "passport.checkout", "passport.revoke"])
@@ -204,7 +206,7 @@ it.layer(Emulator.layerStack())("drainQueue", (it) => {
   it.effect("closes the mission when the work fails", () =>
     Effect.gen(function*() {
       const agents = yield* Agents.Agents
-      const agent = yield* agents.register("poisoned-bot", { accountability_mode: "logged" })
+      const agent = yield* agents.register({ name: "poisoned-bot", accountability_mode: "logged" })
       const exit = yield* Effect.exit(drainQueue(agent.id, ["a", "poison"]))
       expect(exit).toStrictEqual(Exit.fail("poison message"))
       expect((yield* live(agent.id)).passports).toEqual([])
@@ -231,7 +233,7 @@ it.effect("an enforced mission checks in before each interval ends", () =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
     const passports = yield* Passports.Passports
-    const agent = yield* agents.register("night-shift-bot", { accountability_mode: "enforced" })
+    const agent = yield* agents.register({ name: "night-shift-bot", accountability_mode: "enforced" })
     yield* Effect.scoped(Effect.gen(function*() {
       const mission = yield* passports.mission({
         agent_id: agent.id,

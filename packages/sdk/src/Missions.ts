@@ -1,56 +1,61 @@
 /**
  * The missions service: a unit of work whose passports cannot outlive it.
  *
+ * Every endpoint of `MissionsEndpoints` is a method of the same name (path
+ * parameters first, then one object of the wire fields); `listAll` streams
+ * every page, and `scoped` runs a mission for the length of a `Scope`.
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/Missions.js"
-import { paginate } from "./internal/pagination.js"
-import { type CallOptions, type ErrorsOf, StackClient } from "./StackClient.js"
+import * as PassportsApi from "./api/Passports.js"
+import * as MissionScope from "./internal/mission.js"
+import { pageOf, paginate } from "./internal/pagination.js"
+import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.MissionsEndpoints
+
+/**
+ * Options of `scoped`: `start`'s fields, the checkpoint interval (a preset,
+ * `"5m"`, or a duration) and how long each closing step may take.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScopedMissionOptions = MissionScope.ScopedMissionOptions
+
+/**
+ * The handle of a scoped mission: its id, its passport (kept alive), `log`,
+ * `checkpoint`, and `setOutput` for the output it is completed with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScopedMissionHandle = MissionScope.ScopedMissionHandle
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Service {
-  /**
-   * Opens a mission for an agent and issues a passport bound to it. The same
-   * request again returns the same mission and passport.
-   */
-  readonly start: (
-    request: Api.StartMissionRequest,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.StartedMission, ErrorsOf<E["start"]>>
-  /** Opens a mission without issuing a passport. */
-  readonly open: (request: Api.OpenMissionRequest, callOptions?: CallOptions) => Effect.Effect<Api.Mission, ErrorsOf<E["open"]>>
-  readonly get: (id: string, callOptions?: CallOptions) => Effect.Effect<Api.Mission, ErrorsOf<E["get"]>>
-  /** Every mission (optionally of one status), newest first, page by page. */
-  readonly list: (
+export interface Service extends Methods<E> {
+  /** Every mission (optionally of one status), newest first, page by page as the stream is read. */
+  readonly listAll: (
     options?: { readonly status?: Api.MissionStatus | undefined; readonly pageSize?: number | undefined }
   ) => Stream.Stream<Api.Mission, ErrorsOf<E["list"]>>
-  readonly listPage: (
-    query?: Api.ListMissionsQuery,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.MissionPage, ErrorsOf<E["list"]>>
-  /** A fresh passport for a live mission. */
-  readonly renew: (id: string, callOptions?: CallOptions) => Effect.Effect<Api.StartedMission, ErrorsOf<E["renew"]>>
-  /** Completes the mission; every passport bound to it is revoked. */
-  readonly complete: (
-    id: string,
-    output?: unknown,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.MissionTransition, ErrorsOf<E["complete"]>>
-  /** Revokes the mission; every passport bound to it is revoked. */
-  readonly revoke: (
-    id: string,
-    request: Api.RevokeMissionRequest,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.MissionTransition, ErrorsOf<E["revoke"]>>
+  /**
+   * A STACK mission for the length of a `Scope`: started with its passport,
+   * which is checkpointed (and refreshed when not enforced) while the scope
+   * runs; when the scope closes the passport is checked out, and the mission
+   * is completed with the output set by `setOutput` if the scope succeeded, or
+   * revoked if it failed or was interrupted. Both revoke every passport bound
+   * to the mission.
+   */
+  readonly scoped: (options: ScopedMissionOptions) => Effect.Effect<ScopedMissionHandle, ErrorsOf<E["start"]>, Scope.Scope>
 }
 
 /**
@@ -65,27 +70,17 @@ export class Missions extends Context.Tag("@getstack/effect/Missions")<Missions,
  */
 export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(function*() {
   const client = yield* StackClient
-  const endpoints = Api.MissionsEndpoints
-
-  const listPage: Service["listPage"] = (query = {}, callOptions) =>
-    client.call(endpoints.list, { urlParams: query }, callOptions)
-
+  const calls = methods(client, Api.MissionsEndpoints)
+  const passports = methods(client, PassportsApi.PassportsEndpoints)
   return {
-    start: (request, callOptions) => client.call(endpoints.start, { payload: request }, callOptions),
-    open: (request, callOptions) => client.call(endpoints.open, { payload: request }, callOptions),
-    get: (id, callOptions) => client.call(endpoints.get, { path: { id } }, callOptions),
-    list: (options = {}) =>
-      paginate((page) =>
-        Effect.map(
-          listPage({ page, limit: options.pageSize ?? Api.MissionPageSize.max, status: options.status }),
-          (result) => ({ items: result.missions, hasMore: result.has_more })
-        )
-      ),
-    listPage,
-    renew: (id, callOptions) => client.call(endpoints.renew, { path: { id } }, callOptions),
-    complete: (id, output, callOptions) =>
-      client.call(endpoints.complete, { path: { id }, payload: { output } }, callOptions),
-    revoke: (id, request, callOptions) => client.call(endpoints.revoke, { path: { id }, payload: request }, callOptions)
+    ...calls,
+    listAll: (options = {}) => {
+      const limit = options.pageSize ?? Api.MissionPageSize.max
+      return paginate((page) =>
+        Effect.map(calls.list({ page, limit, status: options.status }), (result) => pageOf(result.missions, result, limit))
+      )
+    },
+    scoped: (options) => MissionScope.scopedMission(calls, passports, options)
   }
 })
 

@@ -17,7 +17,7 @@ import * as Clock from "effect/Clock"
 import * as Api from "./api/Passports.js"
 import { decodeJwt, importEd25519PublicKey, verifyEd25519 } from "./internal/jose.js"
 import * as MissionScope from "./internal/mission.js"
-import { type CallOptions, type ErrorsOf, StackClient } from "./StackClient.js"
+import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.PassportsEndpoints
 type P = typeof Api.PublicPassportsEndpoints
@@ -30,7 +30,6 @@ type P = typeof Api.PublicPassportsEndpoints
  */
 export type Token = Redacted.Redacted<string> | string
 
-const reveal = (token: Token): string => (Redacted.isRedacted(token) ? Redacted.value(token) : token)
 
 /**
  * A passport that does not verify, and why.
@@ -39,7 +38,16 @@ const reveal = (token: Token): string => (Redacted.isRedacted(token) ? Redacted.
  * @category errors
  */
 export class InvalidPassportError extends Schema.TaggedError<InvalidPassportError>()("InvalidPassportError", {
-  reason: Api.InvalidReason,
+  reason: Api.InvalidReason.pipe(Schema.pickLiteral(
+    "malformed",
+    "invalid_signature",
+    "unknown_key",
+    "wrong_issuer",
+    "not_yet_valid",
+    "expired",
+    "revoked",
+    "unknown_passport"
+  )),
   message: Schema.String
 }) {}
 
@@ -73,21 +81,23 @@ export type MissionOptions = MissionScope.MissionOptions
 export type MissionHandle = MissionScope.MissionHandle
 
 /**
+ * A reason offline verification gives: it checks the token itself, and with
+ * `checkRevocation` asks STACK whether it was revoked.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Service {
-  /** Issues a passport for an agent. `enforced` and `logged` agents need an `intent`. */
-  readonly issue: (
-    request: Api.IssuePassportRequest,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["issue"]>>
-  /** Asks STACK whether a token is valid now (revocation included). */
-  readonly verify: (
-    token: Token,
-    options?: { readonly serviceId?: string | undefined },
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.VerifyPassportResponse, ErrorsOf<P["verify"]>>
+export type OfflineInvalidReason = Exclude<Api.InvalidReason, "service_not_in_scope">
+
+/**
+ * The passports endpoints as methods, each with the endpoint's name (path
+ * parameters first, then one object of the wire fields); tokens are accepted
+ * as strings or `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service extends Methods<E>, Methods<P> {
   /**
    * Checks signature, `exp`/`nbf` and issuer against STACK's JWKS (fetched
    * once, refetched when a token names an unknown key) and returns the claims.
@@ -96,55 +106,12 @@ export interface Service {
     token: Token,
     options?: VerifyOfflineOptions
   ) => Effect.Effect<Api.PassportClaims, InvalidPassportError | ErrorsOf<P["jwks"]> | ErrorsOf<P["verify"]>>
-  /** Revokes a passport and, breadth first, every passport delegated from it. */
-  readonly revoke: (
-    jti: string,
-    reason?: string,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.RevokedPassport, ErrorsOf<E["revoke"]>>
-  /** Revokes every live passport of an agent, with their descendants. */
-  readonly revokeAgent: (
-    agentId: string,
-    reason?: string,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.BulkRevocation, ErrorsOf<E["revokeAgent"]>>
-  /** Revokes every live passport of the operator. */
-  readonly revokeAll: (reason?: string, callOptions?: CallOptions) => Effect.Effect<Api.BulkRevocation, ErrorsOf<E["revokeAll"]>>
-  /** The live passports, optionally of one agent or session. */
-  readonly listActive: (
-    filter?: { readonly agent_id?: string | undefined; readonly session_id?: string | undefined },
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.ActivePassports, ErrorsOf<E["listActive"]>>
-  /** A narrower passport for another agent, never outliving its parent. */
-  readonly delegate: (
-    request: Omit<typeof Api.DelegatePassportRequest.Type, "parent_token"> & { readonly parent_token: Token },
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["delegate"]>>
-  /** A re-signed token for a valid passport, or one expired less than 24 h ago. */
-  readonly refresh: (
-    token: Token,
-    ttlSeconds?: number,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.IssuedPassport, ErrorsOf<E["refresh"]>>
-  /** Reports progress; in enforced mode it extends the passport (a new token comes back). */
-  readonly checkpoint: (
-    jti: string,
-    report: Api.CheckpointRequest,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.CheckpointResult, ErrorsOf<E["checkpoint"]>>
-  /** The terminal report; STACK files it as clean, flagged or blocked. */
-  readonly checkout: (
-    jti: string,
-    report: Api.CheckoutRequest,
-    callOptions?: CallOptions
-  ) => Effect.Effect<Api.CheckoutResult, ErrorsOf<E["checkout"]>>
-  /** STACK's public signing keys. */
-  readonly jwks: (callOptions?: CallOptions) => Effect.Effect<Api.Jwks, ErrorsOf<P["jwks"]>>
   /**
    * A passport for the length of a `Scope`: actions are logged with
-   * `handle.log`, checkpoints go out every interval from a background fiber,
-   * and when the scope closes — after success, failure or interruption — the
-   * passport is checked out, then revoked.
+   * `handle.log`, checkpoints go out every interval from a background fiber
+   * (and non-enforced passports are refreshed before they expire), and when the
+   * scope closes — after success, failure or interruption — the passport is
+   * checked out, then revoked.
    */
   readonly mission: (
     options: MissionOptions
@@ -158,6 +125,21 @@ export interface Service {
 export class Passports extends Context.Tag("@getstack/effect/Passports")<Passports, Service>() {}
 
 const decodeClaims = Schema.decodeUnknownOption(Api.PassportClaims)
+
+const offlineReasons: ReadonlySet<string> = new Set(InvalidPassportError.fields.reason.literals)
+
+interface PublicKey {
+  readonly kid: string | undefined
+  readonly key: CryptoKey
+}
+
+/** The key a token names; a token without a kid is checked against the only key, when STACK publishes exactly one. */
+const pick = (keys: ReadonlyArray<PublicKey>, kid: string | undefined): CryptoKey | undefined =>
+  kid !== undefined
+    ? keys.find((key) => key.kid === kid)?.key ?? (keys.length === 1 && keys[0]!.kid === undefined ? keys[0]!.key : undefined)
+    : keys.length === 1
+    ? keys[0]!.key
+    : undefined
 
 /**
  * The least time between two JWKS fetches caused by unknown key ids.
@@ -182,46 +164,38 @@ export const JWKS_MAX_AGE_MS = 60 * 60 * 1000
  */
 export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(function*() {
   const client = yield* StackClient
-  const endpoints = Api.PassportsEndpoints
-  const publicEndpoints = Api.PublicPassportsEndpoints
-
-  const jwks: Service["jwks"] = (callOptions) => client.call(publicEndpoints.jwks, {}, callOptions)
+  const calls = methods(client, Api.PassportsEndpoints)
+  const publicCalls = methods(client, Api.PublicPassportsEndpoints)
 
   // The JWKS, fetched once and again when a token names an unknown key — at
   // most once per REFETCH_INTERVAL_MS, so forged kids cannot flood STACK.
-  const keys = yield* SynchronizedRef.make<{ readonly byKid: ReadonlyMap<string, CryptoKey>; readonly fetchedAt: number | undefined }>({
-    byKid: new Map(),
+  const keys = yield* SynchronizedRef.make<{ readonly keys: ReadonlyArray<PublicKey>; readonly fetchedAt: number | undefined }>({
+    keys: [],
     fetchedAt: undefined
   })
-  // A token without a kid is checked against the only key, when STACK publishes exactly one.
-  const pick = (byKid: ReadonlyMap<string, CryptoKey>, kid: string | undefined) =>
-    kid !== undefined ? byKid.get(kid) : byKid.size === 1 ? [...byKid.values()][0] : undefined
   const keyFor = (kid: string | undefined) =>
     SynchronizedRef.modifyEffect(keys, (state) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const age = state.fetchedAt === undefined ? Number.POSITIVE_INFINITY : now - state.fetchedAt
-        const cached = age < JWKS_MAX_AGE_MS ? pick(state.byKid, kid) : undefined
+        const cached = age < JWKS_MAX_AGE_MS ? pick(state.keys, kid) : undefined
         if (cached !== undefined || age < REFETCH_INTERVAL_MS) {
           return [Option.fromNullable(cached), state] as const
         }
-        const set = yield* jwks()
-        const byKid = new Map<string, CryptoKey>()
+        const set = yield* publicCalls.jwks()
+        const fetched: Array<PublicKey> = []
         for (const jwk of set.keys) {
           const key = yield* importEd25519PublicKey(jwk.x)
-          if (Option.isSome(key)) byKid.set(jwk.kid, key.value)
+          if (Option.isSome(key)) fetched.push({ kid: jwk.kid, key: key.value })
         }
-        return [Option.fromNullable(pick(byKid, kid)), { byKid, fetchedAt: now }] as const
+        return [Option.fromNullable(pick(fetched, kid)), { keys: fetched, fetchedAt: now }] as const
       }))
 
-  const verify: Service["verify"] = (token, options = {}, callOptions) =>
-    client.call(publicEndpoints.verify, { payload: { token: reveal(token), service_id: options.serviceId } }, callOptions)
-
-  const invalid = (reason: Api.InvalidReason, message: string) => Effect.fail(new InvalidPassportError({ reason, message }))
+  const invalid = (reason: OfflineInvalidReason, message: string) => Effect.fail(new InvalidPassportError({ reason, message }))
 
   const verifyOffline: Service["verifyOffline"] = (token, options = {}) =>
     Effect.gen(function*() {
-      const decoded = decodeJwt(reveal(token))
+      const decoded = decodeJwt(Api.revealToken(token))
       if (Option.isNone(decoded)) return yield* invalid("malformed", "not a compact JWS")
       const { header, payload, signature, signingInput } = decoded.value
       // the same reasons STACK's own verify gives
@@ -244,32 +218,23 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
       }
       if (claims.value.exp <= now - leeway) return yield* invalid("expired", "the passport has expired")
       if (options.checkRevocation) {
-        const online = yield* verify(token)
-        if (!online.valid) return yield* invalid(online.reason, online.message)
+        const online = yield* publicCalls.verify({ token })
+        if (!online.valid) {
+          const reason = online.reason !== undefined && offlineReasons.has(online.reason)
+            ? online.reason as OfflineInvalidReason
+            : "revoked"
+          return yield* invalid(reason, online.message ?? `STACK does not accept the passport (${online.reason ?? "no reason given"})`)
+        }
       }
       return claims.value
     })
 
-  const service: Omit<Service, "mission"> = {
-    issue: (request, callOptions) => client.call(endpoints.issue, { payload: request }, callOptions),
-    verify,
+  return {
+    ...calls,
+    ...publicCalls,
     verifyOffline,
-    revoke: (jti, reason, callOptions) => client.call(endpoints.revoke, { payload: { jti, reason } }, callOptions),
-    revokeAgent: (agentId, reason, callOptions) =>
-      client.call(endpoints.revokeAgent, { payload: { agent_id: agentId, reason } }, callOptions),
-    revokeAll: (reason, callOptions) => client.call(endpoints.revokeAll, { payload: { reason } }, callOptions),
-    listActive: (filter = {}, callOptions) => client.call(endpoints.listActive, { urlParams: filter }, callOptions),
-    delegate: (request, callOptions) =>
-      client.call(endpoints.delegate, { payload: { ...request, parent_token: reveal(request.parent_token) } }, callOptions),
-    refresh: (token, ttlSeconds, callOptions) =>
-      client.call(endpoints.refresh, { payload: { token: reveal(token), ttl_seconds: ttlSeconds } }, callOptions),
-    checkpoint: (jti, report, callOptions) =>
-      client.call(endpoints.checkpoint, { path: { jti }, payload: report }, callOptions),
-    checkout: (jti, report, callOptions) =>
-      client.call(endpoints.checkout, { path: { jti }, payload: report }, callOptions),
-    jwks
+    mission: (options) => MissionScope.passportMission({ ...calls, ...publicCalls }, options)
   }
-  return { ...service, mission: (options) => MissionScope.make(service, options) }
 })
 
 /**

@@ -1,11 +1,14 @@
 /**
  * The retry policy of the transport, as an Effect `Schedule`.
  *
- * Rules (the same as Stainless-generated SDKs): retry transport errors,
- * timeouts, 408, 409, 429 and 5xx — unless the server says `x-should-retry:
- * false`; wait what `retry-after-ms`, then `retry-after` (seconds or an HTTP
- * date) asks, when that is at most 60 s; otherwise back off 0.5 s·2ⁿ, capped
- * at 8 s, with up to 25 % jitter.
+ * Rules: a read, or a write the contract marks `Idempotent`, is retried
+ * after a transport error, a timeout, a 408, a 429 or a 5xx. Any other write
+ * is retried only when it provably did not run: no connection was made, or
+ * STACK answered 408 or 429. A 409 is a conflict of state and is not retried.
+ * The server's `x-should-retry` (`true` or `false`) overrides these rules. The
+ * delay is what `retry-after-ms`, then `retry-after` (seconds or an HTTP date)
+ * asks, when that is at most 60 s; otherwise 0.5 s·2ⁿ, capped at 8 s, with up
+ * to 25 % jitter.
  *
  * @since 0.1.0
  */
@@ -25,6 +28,8 @@ export interface RetryInput {
   readonly retryable: boolean
   /** The delay the server asked for, in ms, if it asked. */
   readonly retryAfterMs: number | undefined
+  /** Whether the request may have reached STACK (`false`: it provably did not). */
+  readonly connected?: boolean | undefined
 }
 
 /**
@@ -114,10 +119,11 @@ export const retryAfterMs = (headers: Readonly<Record<string, string | undefined
 }
 
 /**
- * Whether a status may be retried by the rules.
+ * Whether a status may be retried by the rules: 408 and 429 always (the
+ * request was not performed), 5xx only for an idempotent endpoint.
  *
  * @since 0.1.0
  * @category rules
  */
-export const isRetryableStatus = (status: number): boolean =>
-  status === 408 || status === 409 || status === 429 || status >= 500
+export const isRetryableStatus = (status: number, idempotent: boolean): boolean =>
+  status === 408 || status === 429 || (idempotent && status >= 500)

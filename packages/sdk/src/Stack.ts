@@ -129,17 +129,32 @@ export interface ConfigOptions extends ClientOptions {
 
 const homeDirectory = Config.string("HOME").pipe(Config.orElse(() => Config.string("USERPROFILE")), Config.option)
 
+/** The origin a base URL names (`https://api.getstack.run`), or the URL itself when it does not parse. */
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
+}
+
 /**
  * Finds credentials with no arguments: the explicit `apiKey` option, then
  * `~/.stack/credentials.json` (an API key, or OAuth tokens whose rotated
- * refresh token is written back), then `STACK_API_KEY`. Fails with
+ * refresh token is written back), then `STACK_API_KEY`. The file's
+ * credentials belong to its `base_url` (STACK's hosted API when it names
+ * none): when `baseUrl` names another host, the file is passed over, so a
+ * credential is never sent to a host it was not issued for. Fails with
  * `CredentialsNotFoundError` naming each place searched.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const resolveAuth = (
-  options: Pick<ConfigOptions, "apiKey" | "credentialsPath"> = {}
+  options: Pick<ConfigOptions, "apiKey" | "credentialsPath"> & {
+    /** Where the credentials will be sent, when already known (an option or `STACK_BASE_URL`). */
+    readonly baseUrl?: string | undefined
+  } = {}
 ): Effect.Effect<
   { readonly auth: Auth.Auth; readonly baseUrl: string | undefined },
   CredentialsNotFoundError | CredentialsFileError,
@@ -159,8 +174,12 @@ export const resolveAuth = (
       searched.push(path)
       const file = yield* CredentialsFile.read(path)
       if (Option.isSome(file)) {
-        const fs = yield* FileSystem.FileSystem
-        return { auth: CredentialsFile.toAuth(path, file.value, fs), baseUrl: file.value.base_url }
+        const issuedFor = originOf(file.value.base_url ?? StackClient.DEFAULT_BASE_URL)
+        if (options.baseUrl === undefined || originOf(options.baseUrl) === issuedFor) {
+          const fs = yield* FileSystem.FileSystem
+          return { auth: CredentialsFile.toAuth(path, file.value, fs), baseUrl: file.value.base_url }
+        }
+        searched[searched.length - 1] = `${path} (passed over: its credentials are for ${issuedFor}, not ${originOf(options.baseUrl)})`
       }
     } else {
       searched.push("~/.stack/credentials.json (no HOME)")
@@ -192,10 +211,10 @@ export const layerConfig = (
   const { apiKey, credentialsPath, ...rest } = options
   return Layer.unwrapEffect(
     Effect.gen(function*() {
-      const { auth, baseUrl } = yield* resolveAuth({ apiKey, credentialsPath })
       // the option, then STACK_BASE_URL, then the credentials file
-      const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
-      return layerAuth(auth, { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? baseUrl })
+      const target = rest.baseUrl ?? Option.getOrUndefined(yield* StackClient.baseUrlFromEnvironment)
+      const { auth, baseUrl } = yield* resolveAuth({ apiKey, credentialsPath, baseUrl: target })
+      return layerAuth(auth, { ...rest, baseUrl: target ?? baseUrl })
     })
   )
 }
@@ -240,18 +259,18 @@ export const asAgent = (
       const directory = keyDirectory ??
         `${Option.getOrElse(home, () => ".").replace(/\/+$/, "")}/.stack/agents`
       const store = yield* AgentKey.fileStore(directory)
+      const target = rest.baseUrl ?? Option.getOrUndefined(yield* StackClient.baseUrlFromEnvironment)
       // the operator's credentials are needed only to enroll a key that is not stored yet
-      const resolved = operator !== undefined ? undefined : yield* resolveAuth({ apiKey, credentialsPath }).pipe(
+      const resolved = operator !== undefined ? undefined : yield* resolveAuth({ apiKey, credentialsPath, baseUrl: target }).pipe(
         Effect.map(Option.some),
         Effect.catchTag("CredentialsNotFoundError", (error) =>
           Effect.flatMap(store.load(agentId), (stored) =>
             Option.isSome(stored) ? Effect.succeed(Option.none()) : Effect.fail(error)))
       )
-      const fromEnvironment = yield* StackClient.baseUrlFromEnvironment
       const found = resolved === undefined ? undefined : Option.getOrUndefined(resolved)
       return layerAuth(
         Auth.agentKey({ agentId, operator: operator ?? found?.auth, store }),
-        { ...rest, baseUrl: rest.baseUrl ?? Option.getOrUndefined(fromEnvironment) ?? found?.baseUrl }
+        { ...rest, baseUrl: target ?? found?.baseUrl }
       )
     })
   )

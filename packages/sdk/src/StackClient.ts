@@ -8,12 +8,16 @@
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -22,9 +26,11 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { isPublic } from "./api/Common.js"
+import { isIdempotent, type PathParams, pathParams } from "./api/Endpoint.js"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
+import { encodeRequestPart } from "./internal/encode.js"
 import { makeTokenSource } from "./internal/tokens.js"
 import * as Retry from "./Retry.js"
 import {
@@ -32,6 +38,8 @@ import {
   type ErrorForStatus,
   fromStatus,
   type HttpStatusError,
+  InternalServerError,
+  RequestEncodeError,
   ResponseDecodeError,
   TimeoutError,
   type TransportError
@@ -77,19 +85,50 @@ export interface Options {
 }
 
 /**
- * Options of one call.
+ * Options of the calls an effect makes, set with `withCallOptions`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface CallOptions {
-  /** Per-attempt timeout for this call. */
+  /** Per-attempt timeout. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Retry options for this call, merged over the client's; `false` disables retries. */
+  /** Retry options, merged over the client's; `false` disables retries. */
   readonly retry?: Retry.RetryOptions | false | undefined
-  /** The `Idempotency-Key` of a non-GET call; one is generated when left out. */
+  /**
+   * The `Idempotency-Key` of a write; one is generated per call when left
+   * out. It applies to every call the effect makes: set it on one call.
+   */
   readonly idempotencyKey?: string | undefined
 }
+
+/**
+ * The call options in effect for the current fiber.
+ *
+ * @since 0.1.0
+ * @category call options
+ */
+export const currentCallOptions: FiberRef.FiberRef<CallOptions> = FiberRef.unsafeMake<CallOptions>({})
+
+/**
+ * Runs an effect with per-call options (timeout, retry, idempotency key) for
+ * every STACK call it makes, over the client's:
+ *
+ * ```ts
+ * stack.passports.revoke({ jti }).pipe(StackClient.withCallOptions({ timeout: "5 seconds", retry: false }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category call options
+ */
+export const withCallOptions: {
+  (options: CallOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: CallOptions): Effect.Effect<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: CallOptions): Effect.Effect<A, E, R> =>
+    Effect.locallyWith(self, currentCallOptions, (current) => ({ ...current, ...options }))
+)
 
 /**
  * The errors a call to `Endpoint` can produce: those its contract entry
@@ -123,11 +162,10 @@ export type InputOf<Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any> =
  */
 export interface Service {
   readonly baseUrl: string
-  /** Calls one endpoint of the contract. */
+  /** Calls one endpoint of the contract (with the `withCallOptions` in effect). */
   readonly call: <Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any>(
     endpoint: Endpoint,
-    input: InputOf<Endpoint>,
-    options?: CallOptions
+    input: InputOf<Endpoint>
   ) => Effect.Effect<HttpApiEndpoint.HttpApiEndpoint.Success<Endpoint>, ErrorsOf<Endpoint>>
 }
 
@@ -142,6 +180,11 @@ type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
 interface EndpointPlan {
   /** The endpoint needs no credentials: none are sent. */
   readonly public: boolean
+  /** The endpoint may be retried whatever happened to the previous attempt. */
+  readonly idempotent: boolean
+  /** The endpoint changes state: it carries an `Idempotency-Key`. */
+  readonly write: boolean
+  readonly pathParams: ReadonlyArray<string>
   readonly declared: ReadonlySet<number>
   readonly decodeSuccess: ((u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>) | undefined
 }
@@ -156,6 +199,9 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
     const success = endpoint.successSchema
     plan = {
       public: isPublic(endpoint),
+      idempotent: isIdempotent(endpoint),
+      write: endpoint.method !== "GET" && endpoint.method !== "HEAD",
+      pathParams: pathParams(endpoint.path),
       declared,
       decodeSuccess: HttpApiSchema.isVoid(success.ast) ? undefined : Schema.decodeUnknown(success as Schema.Schema<unknown>, { errors: "all" })
     }
@@ -168,9 +214,14 @@ const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
 
 const BODY_EXCERPT = 1000
 
-/** Where a body fails its schema, without the values (they may be secrets). */
-const mismatchedPaths = (error: ParseResult.ParseError): string =>
-  [...new Set(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.path.join(".") || "(root)"))].join(", ")
+/** Where a value fails its schema, without the values (they may be secrets). */
+const mismatchedPaths = (error: ParseResult.ParseError, prefix?: string): Array<string> => [
+  ...new Set(
+    ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+      [prefix, ...issue.path.map(String)].filter((part) => part !== undefined).join(".") || "(root)"
+    )
+  )
+]
 
 /** A failed attempt, before the retry policy has looked at it. */
 class AttemptFailure {
@@ -181,7 +232,7 @@ class AttemptFailure {
   ) {}
 }
 
-const toUrlParams = (params: object | undefined): Array<[string, string]> => {
+const toUrlParams = (params: unknown): Array<[string, string]> => {
   const out: Array<[string, string]> = []
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined || value === null) continue
@@ -190,11 +241,40 @@ const toUrlParams = (params: object | undefined): Array<[string, string]> => {
   return out
 }
 
-const toPath = (template: string, params: Record<string, unknown> | undefined): string =>
-  template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? "")))
-
 const mergeRetry = (client: Options["retry"], call: CallOptions["retry"]): Retry.RetryOptions =>
   call === false || (client === false && call === undefined) ? { maxRetries: 0 } : { ...(client || {}), ...call }
+
+/** Codes of a failure to connect: the request never reached a server. */
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+/** The errors a transport failure wraps, outermost first (at most 5 deep). */
+const causeChain = (cause: unknown): Array<{ readonly message: string; readonly code: string | undefined }> => {
+  const chain: Array<{ readonly message: string; readonly code: string | undefined }> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const code = "code" in current && typeof current.code === "string" ? current.code : undefined
+    const message = "message" in current && typeof current.message === "string" ? current.message : ""
+    chain.push({ message, code })
+    current = "cause" in current ? current.cause : undefined
+  }
+  return chain
+}
+
+/** What went wrong under a transport failure: `fetch failed: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1`. */
+const describeCause = (cause: HttpClientError.RequestError): string => {
+  const messages = causeChain(cause.cause).map(({ code, message }) =>
+    code !== undefined && !message.includes(code) ? `${code} ${message}`.trim() : message
+  ).filter((message) => message !== "")
+  return [...new Set(messages)].join(": ") || (cause.description ?? cause.reason)
+}
 
 /**
  * `STACK_BASE_URL`, when set and not empty.
@@ -206,6 +286,32 @@ export const baseUrlFromEnvironment: Effect.Effect<Option.Option<string>> = Conf
   Effect.map(Option.filter((url) => url.trim() !== "")),
   Effect.orElseSucceed(Option.none)
 )
+
+/** The error a write ends with when STACK may have performed it. */
+const withOutcome = (
+  error: HttpStatusError | ConnectionError | TimeoutError,
+  write: { readonly idempotencyKey: string; readonly attempts: number },
+  connected: boolean
+): HttpStatusError | ConnectionError | TimeoutError => {
+  const unknown = error._tag === "TimeoutError" || error._tag === "InternalServerError" ||
+    (error._tag === "ConnectionError" && connected)
+  if (!unknown) return error
+  const fields = {
+    outcome: "unknown" as const,
+    idempotencyKey: write.idempotencyKey,
+    attempts: write.attempts,
+    message: `${error.message}; the outcome is unknown: STACK may have performed this write ` +
+      `(${write.attempts} attempt${write.attempts === 1 ? "" : "s"}, Idempotency-Key ${write.idempotencyKey})`
+  }
+  switch (error._tag) {
+    case "TimeoutError":
+      return new TimeoutError({ ...error, ...fields })
+    case "ConnectionError":
+      return new ConnectionError({ ...error, ...fields })
+    default:
+      return new InternalServerError({ ...(error as InternalServerError), ...fields })
+  }
+}
 
 /**
  * Builds a client over the `HttpClient` in context.
@@ -232,6 +338,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       Effect.gen(function*() {
         const declared = plan.declared
         const token = plan.public ? undefined : yield* tokens.token.pipe(
+          // no request was sent: safe to try again, unless the credentials were refused
           Effect.mapError((error) => new AttemptFailure(error, { retryable: error._tag !== "AuthenticationError", retryAfterMs: undefined }))
         )
         const authorized = token === undefined
@@ -243,18 +350,25 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           const text = yield* response.text
           return { response, text }
         }).pipe(
-          Effect.mapError((cause) =>
-            new AttemptFailure(
-              new ConnectionError({ ...meta, message: `${cause._tag}: ${cause.reason}`, cause: cause.cause }),
-              { retryable: true, retryAfterMs: undefined }
+          Effect.mapError((cause) => {
+            const connected = cause._tag !== "RequestError" || cause.reason === "Transport" &&
+                !causeChain(cause.cause).some(({ code }) => code !== undefined && NOT_CONNECTED.has(code))
+            const describe = cause._tag === "RequestError" ? describeCause(cause) : `${cause.reason}: ${cause.message}`
+            return new AttemptFailure(
+              new ConnectionError({ ...meta, message: `${meta.method} ${meta.url} failed: ${describe}`, cause: cause.cause }),
+              { retryable: plan.idempotent || !connected, retryAfterMs: undefined, connected }
             )
-          ),
+          }),
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () =>
               new AttemptFailure(
-                new TimeoutError({ ...meta, message: `no answer within ${Duration.format(timeout)}`, timeoutMs: Duration.toMillis(timeout) }),
-                { retryable: true, retryAfterMs: undefined }
+                new TimeoutError({
+                  ...meta,
+                  message: `${meta.method} ${meta.url}: no answer within ${Duration.format(timeout)}`,
+                  timeoutMs: Duration.toMillis(timeout)
+                }),
+                { retryable: plan.idempotent, retryAfterMs: undefined, connected: true }
               )
           })
         )
@@ -277,8 +391,12 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           { declared, retryAfterMs: retryAfter }
         )
         const shouldRetry = response.headers["x-should-retry"]
-        const retryable = shouldRetry === "true" ? true : shouldRetry === "false" ? false : Retry.isRetryableStatus(response.status)
-        return yield* Effect.fail(new AttemptFailure(error, { retryable, retryAfterMs: retryAfter }, token))
+        const retryable = shouldRetry === "true"
+          ? true
+          : shouldRetry === "false"
+          ? false
+          : Retry.isRetryableStatus(response.status, plan.idempotent)
+        return yield* Effect.fail(new AttemptFailure(error, { retryable, retryAfterMs: retryAfter, connected: true }, token))
       })
 
     /** A 401 with a refreshable token: refresh and try once more. */
@@ -297,30 +415,72 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         )
       )
 
-    const call = (endpoint: AnyEndpoint, input: Record<string, unknown>, callOptions: CallOptions = {}) =>
+    /** Path, query and body through the endpoint's schemas. */
+    const encode = (endpoint: AnyEndpoint, plan: EndpointPlan, input: Record<string, unknown>) => {
+      const bad: Array<string> = []
+      const part = (schema: Option.Option<Schema.Schema.Any>, value: unknown, name: string) => {
+        if (Option.isNone(schema)) return undefined
+        const encoded = encodeRequestPart(schema.value, value ?? {})
+        if (Either.isLeft(encoded)) {
+          bad.push(...mismatchedPaths(encoded.left, name))
+          return undefined
+        }
+        return encoded.right
+      }
+      const path = part(endpoint.pathSchema, input.path, "path") as Record<string, unknown> | undefined
+      const query = part(endpoint.urlParamsSchema, input.urlParams, "query")
+      const payload = part(endpoint.payloadSchema, input.payload, "body")
+      for (const name of plan.pathParams) {
+        const value = path?.[name]
+        if (typeof value !== "string" || value === "") bad.push(`path.${name}`)
+      }
+      const search = new URLSearchParams(toUrlParams(query)).toString()
+      const url = `${baseUrl}${endpoint.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(path?.[name] ?? "")))}${
+        search === "" ? "" : `?${search}`
+      }`
+      return bad.length > 0
+        ? Either.left(
+          new RequestEncodeError({
+            method: endpoint.method,
+            url,
+            fields: [...new Set(bad)],
+            message: `${endpoint.method} ${endpoint.path}: these inputs do not match the contract: ${[...new Set(bad)].join(", ")}`
+          })
+        )
+        : Either.right({ url, payload })
+    }
+
+    const call = (endpoint: AnyEndpoint, input: Record<string, unknown>) =>
       Effect.gen(function*() {
         const plan = planOf(endpoint)
+        const callOptions = yield* FiberRef.get(currentCallOptions)
         const method = endpoint.method
-        const query = new URLSearchParams(toUrlParams(input.urlParams as object | undefined)).toString()
-        const path = toPath(endpoint.path, input.path as Record<string, unknown> | undefined)
-        let request = HttpClientRequest.make(method)(`${baseUrl}${path}${query === "" ? "" : `?${query}`}`).pipe(
+        const { url, payload } = yield* encode(endpoint, plan, input)
+        let request = HttpClientRequest.make(method)(url).pipe(
           HttpClientRequest.acceptJson,
           HttpClientRequest.setHeader("user-agent", USER_AGENT)
         )
-        if (input.payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, input.payload)
-        if (method !== "GET" && method !== "HEAD") {
-          request = HttpClientRequest.setHeader(request, "idempotency-key", callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}`)
-        }
+        if (payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, payload)
+        const idempotencyKey = plan.write ? callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}` : undefined
+        if (idempotencyKey !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", idempotencyKey)
         const timeout = callOptions.timeout ?? clientTimeout
-        const { response, text } = yield* attemptWithReauth(request, plan, timeout).pipe(
+        let attempts = 0
+        const { response, text } = yield* Effect.suspend(() => {
+          attempts++
+          return attemptWithReauth(request, plan, timeout)
+        }).pipe(
           Effect.tapError((failure) =>
-            Effect.logDebug("STACK request failed", { method, url: request.url, error: failure.error._tag, retryable: failure.retry.retryable })
+            Effect.logDebug("STACK request failed", { method, url, error: failure.error._tag, retryable: failure.retry.retryable })
           ),
           Effect.retry({
             schedule: Schedule.mapInput(Retry.schedule(mergeRetry(options.retry, callOptions.retry)), (failure: AttemptFailure) => failure.retry),
             while: (failure) => failure.retry.retryable
           }),
-          Effect.mapError((failure: AttemptFailure) => failure.error)
+          Effect.mapError((failure: AttemptFailure) =>
+            idempotencyKey === undefined
+              ? failure.error
+              : withOutcome(failure.error, { idempotencyKey, attempts }, failure.retry.connected !== false)
+          )
         )
         if (plan.decodeSuccess === undefined) return undefined
         const requestId = response.headers["x-request-id"]
@@ -330,17 +490,108 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             status: response.status,
             requestId,
             method,
-            url: request.url,
+            url,
             body: Redacted.make(text.slice(0, BODY_EXCERPT))
           })
         const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => decodeFailure("the response body is not JSON") })
         return yield* plan.decodeSuccess(json).pipe(
-          Effect.mapError((error) => decodeFailure(`the response body does not match the contract at ${mismatchedPaths(error)}`))
+          Effect.mapError((error) =>
+            decodeFailure(`the response body does not match the contract at ${mismatchedPaths(error).join(", ")}`)
+          )
         )
       })
 
     return { baseUrl, call: call as unknown as Service["call"] }
   })
+
+type PathArgs<E extends HttpApiEndpoint.HttpApiEndpoint.Any> = [HttpApiEndpoint.HttpApiEndpoint.PathParsed<E>] extends [never] ? []
+  : HttpApiEndpoint.HttpApiEndpoint.PathParsed<E> extends { readonly [PathParams]?: infer Names extends ReadonlyArray<string> }
+    ? { readonly [I in keyof Names]: string }
+  : []
+
+type Present<A> = [A] extends [never] ? {} : A
+
+type Fields<E extends HttpApiEndpoint.HttpApiEndpoint.Any> =
+  & Present<HttpApiEndpoint.HttpApiEndpoint.UrlParams<E>>
+  & Present<HttpApiEndpoint.HttpApiEndpoint.Payload<E>>
+
+type InputArgs<E extends HttpApiEndpoint.HttpApiEndpoint.Any> = [
+  HttpApiEndpoint.HttpApiEndpoint.UrlParams<E> | HttpApiEndpoint.HttpApiEndpoint.Payload<E>
+] extends [never] ? []
+  : {} extends Fields<E> ? [input?: Fields<E>]
+  : [input: Fields<E>]
+
+/**
+ * The SDK method of an endpoint: its path parameters positionally, in the
+ * order of the path, then one object with its query and body fields as on the
+ * wire (optional when every field is).
+ *
+ * @since 0.1.0
+ * @category derived methods
+ */
+export type Method<E extends HttpApiEndpoint.HttpApiEndpoint.Any> = (
+  ...args: readonly [...PathArgs<E>, ...InputArgs<E>]
+) => Effect.Effect<HttpApiEndpoint.HttpApiEndpoint.Success<E>, ErrorsOf<E>>
+
+/**
+ * The SDK methods of a record of endpoints, by the endpoints' names.
+ *
+ * @since 0.1.0
+ * @category derived methods
+ */
+export type Methods<Endpoints extends Record<string, HttpApiEndpoint.HttpApiEndpoint.Any>> = {
+  readonly [K in keyof Endpoints]: Method<Endpoints[K]>
+}
+
+/**
+ * The method of one endpoint, over a client.
+ *
+ * @since 0.1.0
+ * @category derived methods
+ */
+export const method = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(client: Service, endpoint: E): Method<E> => {
+  const props = endpoint as unknown as AnyEndpoint
+  const names = pathParams(props.path)
+  const queryKeys = Option.match(props.urlParamsSchema, {
+    onNone: () => new Set<string>(),
+    onSome: (schema) =>
+      new Set(
+        schema.ast._tag === "TypeLiteral" ? schema.ast.propertySignatures.map((property) => String(property.name)) : []
+      )
+  })
+  const hasQuery = Option.isSome(props.urlParamsSchema)
+  const hasBody = Option.isSome(props.payloadSchema)
+  return ((...args: ReadonlyArray<unknown>) => {
+    const path = Object.fromEntries(names.map((name, index) => [name, args[index]]))
+    const fields = (args[names.length] ?? {}) as Record<string, unknown>
+    const query = hasQuery && hasBody
+      ? Object.fromEntries(Object.entries(fields).filter(([key]) => queryKeys.has(key)))
+      : hasQuery
+      ? fields
+      : undefined
+    const payload = hasQuery && hasBody
+      ? Object.fromEntries(Object.entries(fields).filter(([key]) => !queryKeys.has(key)))
+      : hasBody
+      ? fields
+      : undefined
+    return client.call(props as never, { path, urlParams: query, payload } as never)
+  }) as unknown as Method<E>
+}
+
+/**
+ * The methods of a record of endpoints, over a client: one per endpoint, with
+ * the endpoint's name.
+ *
+ * @since 0.1.0
+ * @category derived methods
+ */
+export const methods = <Endpoints extends Record<string, HttpApiEndpoint.HttpApiEndpoint.Any>>(
+  client: Service,
+  endpoints: Endpoints
+): Methods<Endpoints> =>
+  Object.fromEntries(Object.entries(endpoints).map(([name, endpoint]) => [name, method(client, endpoint)])) as unknown as Methods<
+    Endpoints
+  >
 
 /**
  * @since 0.1.0

@@ -22,6 +22,25 @@ const httpFields = {
 }
 
 /**
+ * What the SDK knows of a write that failed without a clear refusal: a
+ * timeout, a dropped connection or a 5xx may come after STACK performed it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+const writeOutcome = {
+  /**
+   * `unknown` on a write STACK may have performed: check (with
+   * `idempotencyKey`, or by reading the resource) before sending it again.
+   */
+  outcome: Schema.optional(Schema.Literal("unknown")),
+  /** The `Idempotency-Key` every attempt of the write carried. */
+  idempotencyKey: Schema.optional(Schema.String),
+  /** How many attempts were made. */
+  attempts: Schema.optional(Schema.Number)
+}
+
+/**
  * 400: the request broke one of STACK's rules. `code` says which
  * (`INVALID_REQUEST` with `details.fields`, `SCOPE_ESCALATION`, …).
  *
@@ -107,10 +126,10 @@ export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLi
  * @since 0.1.0
  * @category errors
  */
-export class InternalServerError extends Schema.TaggedError<InternalServerError>()(
-  "InternalServerError",
-  httpFields
-) {}
+export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {
+  ...httpFields,
+  ...writeOutcome
+}) {}
 
 /**
  * Any status the endpoint does not declare.
@@ -133,7 +152,8 @@ export class ConnectionError extends Schema.TaggedError<ConnectionError>()("Conn
   message: Schema.String,
   method: Schema.String,
   url: Schema.String,
-  cause: Schema.optional(Schema.Unknown)
+  cause: Schema.optional(Schema.Unknown),
+  ...writeOutcome
 }) {}
 
 /**
@@ -146,7 +166,24 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutErr
   message: Schema.String,
   method: Schema.String,
   url: Schema.String,
-  timeoutMs: Schema.Number
+  timeoutMs: Schema.Number,
+  ...writeOutcome
+}) {}
+
+/**
+ * The SDK could not put the request on the wire: an input does not have the
+ * type the contract gives it, or a path parameter is empty. Nothing was sent.
+ * The message names the inputs, never their values.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestEncodeError extends Schema.TaggedError<RequestEncodeError>()("RequestEncodeError", {
+  message: Schema.String,
+  method: Schema.String,
+  url: Schema.String,
+  /** The inputs that could not be encoded, by dotted path (`path.id`, `body.intent.summary`). */
+  fields: Schema.Array(Schema.String)
 }) {}
 
 /**
@@ -219,6 +256,7 @@ export type TransportError =
   | UnexpectedStatusError
   | ConnectionError
   | TimeoutError
+  | RequestEncodeError
   | ResponseDecodeError
 
 /**
@@ -231,6 +269,7 @@ export type StackError =
   | HttpStatusError
   | ConnectionError
   | TimeoutError
+  | RequestEncodeError
   | ResponseDecodeError
   | CredentialsNotFoundError
   | CredentialsFileError

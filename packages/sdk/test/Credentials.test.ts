@@ -288,14 +288,39 @@ describe("OAuth tokens in the credentials file", () => {
       expect(tokenCalls()).toHaveLength(1)
       expect(new URLSearchParams(tokenCalls()[0]?.body).get("client_id")).toBe("getstack-sdk")
       expect(fake.requests.at(-1)?.url).toBe("http://api.test/v1/agents/agt_1")
-      // STACK_BASE_URL wins over the file's base_url
-      yield* getThroughLayerConfig(fake).pipe(withEnv({ HOME: home, STACK_BASE_URL: "http://env.test" }))
-      expect(fake.requests.at(-1)?.url).toBe("http://env.test/v1/agents/agt_1")
+      // STACK_BASE_URL on the file's own host is honoured
+      yield* getThroughLayerConfig(fake).pipe(withEnv({ HOME: home, STACK_BASE_URL: "http://api.test/" }))
+      expect(fake.requests.at(-1)?.url).toBe("http://api.test/v1/agents/agt_1")
+      // on another host, the file's credentials are never sent there: STACK_API_KEY is used instead
+      const elsewhere = FakeHttp.make(() => FakeHttp.json(200, FakeHttp.agentJson()))
+      yield* getThroughLayerConfig(elsewhere).pipe(
+        withEnv({ HOME: home, STACK_BASE_URL: "http://env.test", STACK_API_KEY: "sk_test_env_key_0123" })
+      )
+      expect(elsewhere.requests.map((request) => request.url)).toEqual(["http://env.test/v1/agents/agt_1"])
+      expect(elsewhere.requests[0]?.headers.authorization).toBe("Bearer sk_test_env_key_0123")
+      expect(tokenCalls()).toHaveLength(1)
       expect(readFile(path)).toMatchObject({
         refresh_token: rotated(1),
         token_url: "http://auth.test/oauth/token",
         base_url: "http://api.test"
       })
       expect(modeOf(path)).toBe(0o600)
+    }))
+
+  it.scoped("a file without base_url belongs to STACK's hosted API: pointed at an emulator, it is passed over, and the search says why", () =>
+    Effect.gen(function*() {
+      const home = yield* tempHome
+      writeCredentials(home, { api_key: "sk_live_hosted_secret_0123" })
+      const error = yield* Effect.flip(
+        Stack.resolveAuth({ baseUrl: "http://127.0.0.1:4010" }).pipe(Effect.provide(NodeFileSystem.layer), withEnv({ HOME: home }))
+      )
+      expect(error._tag).toBe("CredentialsNotFoundError")
+      expect(error.message).toContain("passed over: its credentials are for https://api.getstack.run, not http://127.0.0.1:4010")
+      expect(error.message).not.toContain("sk_live_hosted_secret")
+      const hosted = yield* Stack.resolveAuth({ baseUrl: "https://api.getstack.run" }).pipe(
+        Effect.provide(NodeFileSystem.layer),
+        withEnv({ HOME: home })
+      )
+      expect(hosted.auth._tag).toBe("ApiKey")
     }))
 })

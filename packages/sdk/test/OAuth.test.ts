@@ -186,7 +186,7 @@ describe("OAuth refresh", () => {
       const fake = FakeHttp.make((request, seen) =>
         isTokenRequest(request) ? tokenOk(tokenCallNumber(seen)) : apiAccepting(accessN(1))(request)
       )
-      const result = yield* runToEnd(withOAuth(fake, baseOptions, (agents) => agents.register("alpha")))
+      const result = yield* runToEnd(withOAuth(fake, baseOptions, (agents) => agents.register({ name: "alpha" })))
       expect(Either.isRight(result)).toBe(true)
       expect(tokenRequests(fake)).toHaveLength(1)
       expect(form(tokenRequests(fake)[0])).toMatchObject({ refresh_token: REFRESH_ONE })

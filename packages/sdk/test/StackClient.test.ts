@@ -2,6 +2,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import { describe, expect, it } from "@effect/vitest"
 import { Agents, Api, Auth, Stack, StackClient, StackError } from "@getstack/effect"
 import { version } from "@getstack/effect/version"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -11,6 +12,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as LogLevel from "effect/LogLevel"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
@@ -77,9 +79,9 @@ interface ErrorScenario {
   }
 }
 
-const register: Call = (agents) => agents.register("alpha")
+const register: Call = (agents) => agents.register({ name: "alpha" })
 const get: Call = (agents) => agents.get("agt_1")
-const listPage: Call = (agents) => agents.listPage({ page: 1 })
+const listPage: Call = (agents) => agents.list({ page: 1 })
 const REGISTER_URL = "https://api.getstack.run/v1/agents/register"
 const GET_URL = "https://api.getstack.run/v1/agents/agt_1"
 /** The URL of `listPage({ page: 1 })`: errors name the query too. */
@@ -139,12 +141,20 @@ const statusScenarios: ReadonlyArray<ErrorScenario> = [
     }
   },
   {
-    name: "403 on get (not declared) → UnexpectedStatusError",
+    name: "403 on get (every authenticated endpoint declares it: member roles) → ForbiddenError",
     reply: FakeHttp.stackError(403, "FORBIDDEN", "no", { headers: withRequestId(403) }),
     call: get,
     method: "GET",
     url: GET_URL,
-    expected: { _tag: "UnexpectedStatusError", status: 403, code: "FORBIDDEN", message: "no" }
+    expected: { _tag: "ForbiddenError", status: 403, code: "FORBIDDEN", message: "no" }
+  },
+  {
+    name: "409 on get (not declared) → UnexpectedStatusError",
+    reply: FakeHttp.stackError(409, "CONFLICT", "no", { headers: withRequestId(409) }),
+    call: get,
+    method: "GET",
+    url: GET_URL,
+    expected: { _tag: "UnexpectedStatusError", status: 409, code: "CONFLICT", message: "no" }
   },
   {
     name: "404 on get → NotFoundError",
@@ -327,20 +337,74 @@ describe("retries", () => {
     [502, "InternalServerError"],
     [503, "InternalServerError"],
     [408, "UnexpectedStatusError"],
-    [409, "ConflictError"],
     [429, "RateLimitError"]
   ]
 
-  it.effect.each(retried)("%d is retried twice, then fails with the typed error of the last attempt", ([status, tag]) =>
+  it.effect.each(retried)("a read answered %d is retried twice, then fails with the typed error of the last attempt", ([status, tag]) =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(({ index }) =>
         FakeHttp.stackError(status, "SOME_CODE", `attempt ${index + 1}`, { headers: { "x-request-id": `req_${index + 1}` } })
       )
-      const error = yield* failureOf(withAgents(fake, (agents) => agents.register("alpha")))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.get("agt_1")))
       expect(fake.count()).toBe(3)
       expect(error._tag).toBe(tag)
       expect(StackError.isHttpStatusError(error) && error.message).toBe("attempt 3")
       expect(StackError.isHttpStatusError(error) && error.requestId).toBe("req_3")
+    }))
+
+  it.effect.each([[408], [429]] as const)("a write answered %d was not performed: it is retried twice, and its error claims no unknown outcome", ([status]) =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(({ index }) => FakeHttp.stackError(status, "SOME_CODE", `attempt ${index + 1}`))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.register({ name: "alpha" })))
+      expect(fake.count()).toBe(3)
+      expect(error).not.toHaveProperty("outcome")
+    }))
+
+  it.effect.each([[500], [502], [503]] as const)("a write that is not idempotent answered %d is not retried: its outcome is unknown, with its key and attempts", ([status]) =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(() => FakeHttp.stackError(status, "INTERNAL_ERROR", "boom"))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.register({ name: "alpha" })))
+      expect(fake.count()).toBe(1)
+      expect(error._tag).toBe("InternalServerError")
+      const key = fake.requests[0]!.headers["idempotency-key"]
+      expect(key).toMatch(/^stk-/)
+      expect(error).toMatchObject({ outcome: "unknown", idempotencyKey: key, attempts: 1 })
+      expect(error.message).toContain("the outcome is unknown")
+      expect(error.message).toContain(key)
+    }))
+
+  it.effect("a write the contract marks idempotent is retried after a 5xx; when retries run out its outcome is unknown", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(() => FakeHttp.stackError(503, "INTERNAL_ERROR", "busy"))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.unblock("agt_1")))
+      expect(fake.count()).toBe(3)
+      const keys = new Set(fake.requests.map((request) => request.headers["idempotency-key"]))
+      expect(keys.size).toBe(1)
+      expect(error).toMatchObject({ _tag: "InternalServerError", outcome: "unknown", attempts: 3, idempotencyKey: [...keys][0] })
+    }))
+
+  it.effect("409 is a conflict of state: not retried, even on a read", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(() => FakeHttp.stackError(409, "CONFLICT", "taken"))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.register({ name: "alpha" })))
+      expect(fake.count()).toBe(1)
+      expect(error._tag).toBe("ConflictError")
+      expect(error).not.toHaveProperty("outcome")
+    }))
+
+  it.effect("x-should-retry: true makes a write retryable; false stops a read's retries", () =>
+    Effect.gen(function*() {
+      const write = FakeHttp.make(({ index }) =>
+        index === 0
+          ? FakeHttp.stackError(500, "INTERNAL_ERROR", "try again", { headers: { "x-should-retry": "true" } })
+          : FakeHttp.json(201, FakeHttp.agentJson())
+      )
+      const result = yield* runToEnd(withAgents(write, (agents) => agents.register({ name: "alpha" })))
+      expect(Either.isRight(result)).toBe(true)
+      expect(write.count()).toBe(2)
+      const read = FakeHttp.make(() => FakeHttp.stackError(503, "INTERNAL_ERROR", "final", { headers: { "x-should-retry": "false" } }))
+      yield* failureOf(withAgents(read, (agents) => agents.get("agt_1")))
+      expect(read.count()).toBe(1)
     }))
 
   it.effect("a 503 then a success: the call succeeds after one retry", () =>
@@ -353,16 +417,50 @@ describe("retries", () => {
       expect(fake.count()).toBe(2)
     }))
 
-  it.effect("transport errors are retried twice, then fail with ConnectionError", () =>
+  it.effect("transport errors are retried twice, then fail with a ConnectionError naming method, URL and cause", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make((request) => FakeHttp.transportError(request))
       const error = yield* failureOf(withAgents(fake, (agents) => agents.get("agt_1")))
       expect(fake.count()).toBe(3)
       expect(error._tag).toBe("ConnectionError")
       expect(error).toMatchObject({ method: "GET", url: GET_URL })
-      expect(error.message).toContain("Transport")
+      expect(error.message).toBe(`GET ${GET_URL} failed: fetch failed: connect ECONNREFUSED 127.0.0.1:443`)
+      expect(error).not.toHaveProperty("outcome")
       // the underlying failure is kept as the cause
       expect(error._tag === "ConnectionError" && error.cause).toBeInstanceOf(TypeError)
+    }))
+
+  it.effect("a write whose connection was refused provably did not run: it is retried, and no outcome is unknown", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make((request) => FakeHttp.transportError(request))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.register({ name: "alpha" })))
+      expect(fake.count()).toBe(3)
+      expect(error._tag).toBe("ConnectionError")
+      expect(error).not.toHaveProperty("outcome")
+    }))
+
+  it.effect("a write whose connection dropped after it was sent is not retried: its outcome is unknown", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make((request) => FakeHttp.transportError(request, "read ECONNRESET"))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.register({ name: "alpha" })))
+      expect(fake.count()).toBe(1)
+      expect(error).toMatchObject({ _tag: "ConnectionError", outcome: "unknown", attempts: 1 })
+      expect(error.message).toContain("ECONNRESET")
+    }))
+
+  it.effect("a write that times out is not retried: its outcome is unknown", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(() => Effect.never)
+      const fiber = yield* Effect.fork(withAgents(fake, (agents) => agents.register({ name: "alpha" }), { timeout: "2 seconds" }))
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      const exit = yield* Fiber.await(fiber)
+      expect(fake.count()).toBe(1)
+      expect(exit._tag === "Failure" && Option.getOrUndefined(Cause.failureOption(exit.cause))).toMatchObject({
+        _tag: "TimeoutError",
+        outcome: "unknown",
+        attempts: 1
+      })
     }))
 
   it.effect("a transport error then a success: the call succeeds", () =>
@@ -399,7 +497,7 @@ describe("retries", () => {
     Effect.gen(function*() {
       const fake = FakeHttp.make(() => Effect.never)
       const fiber = yield* Effect.fork(
-        withAgents(fake, (agents) => agents.get("agt_1", { timeout: "1 second", retry: false }), { timeout: "1 minute" })
+        withAgents(fake, (agents) => agents.get("agt_1").pipe(StackClient.withCallOptions({ timeout: "1 second", retry: false })), { timeout: "1 minute" })
       )
       yield* TestClock.adjust(999)
       expect(fake.count()).toBe(1)
@@ -412,7 +510,7 @@ describe("retries", () => {
   it.effect("without a timeout option an attempt waits 60 s", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(() => Effect.never)
-      const fiber = yield* Effect.fork(withAgents(fake, (agents) => agents.get("agt_1", { retry: false })))
+      const fiber = yield* Effect.fork(withAgents(fake, (agents) => agents.get("agt_1").pipe(StackClient.withCallOptions({ retry: false }))))
       yield* TestClock.adjust("59999 millis")
       expect(fiber.unsafePoll()).toBeNull()
       yield* TestClock.adjust(1)
@@ -623,14 +721,14 @@ describe("retries", () => {
       yield* failureOf(withAgents(fake, get, { retry: false }))
       expect(fake.count()).toBe(1)
       const again = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
-      yield* failureOf(withAgents(again, (agents) => agents.get("agt_1", { retry: { maxRetries: 1 } }), { retry: false }))
+      yield* failureOf(withAgents(again, (agents) => agents.get("agt_1").pipe(StackClient.withCallOptions({ retry: { maxRetries: 1 } })), { retry: false }))
       expect(again.count()).toBe(2)
     }))
 
   it.effect("retry: false on a call disables retries", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
-      const error = yield* failureOf(withAgents(fake, (agents) => agents.get("agt_1", { retry: false })))
+      const error = yield* failureOf(withAgents(fake, (agents) => agents.get("agt_1").pipe(StackClient.withCallOptions({ retry: false }))))
       expect(error._tag).toBe("InternalServerError")
       expect(fake.count()).toBe(1)
     }))
@@ -639,7 +737,7 @@ describe("retries", () => {
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")))
       yield* failureOf(
-        withAgents(fake, (agents) => agents.get("agt_1", { retry: { maxRetries: 3 } }), { retry: { maxRetries: 0 } })
+        withAgents(fake, (agents) => agents.get("agt_1").pipe(StackClient.withCallOptions({ retry: { maxRetries: 3 } })), { retry: { maxRetries: 0 } })
       )
       expect(fake.count()).toBe(4)
     }))
@@ -653,7 +751,7 @@ describe("idempotency keys", () => {
   it.effect("one key, identical across every attempt of a POST", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(({ index }) =>
-        index < 2 ? FakeHttp.stackError(503, "INTERNAL_ERROR", "busy") : FakeHttp.json(201, FakeHttp.agentJson())
+        index < 2 ? FakeHttp.stackError(429, "RATE_LIMITED", "slow down") : FakeHttp.json(201, FakeHttp.agentJson())
       )
       const result = yield* runToEnd(withAgents(fake, register))
       expect(Either.isRight(result)).toBe(true)
@@ -666,7 +764,7 @@ describe("idempotency keys", () => {
   it.effect("two calls carry two different keys", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.json(201, FakeHttp.agentJson())))
-      yield* withAgents(fake, (agents) => Effect.zip(agents.register("alpha"), agents.register("beta")))
+      yield* withAgents(fake, (agents) => Effect.zip(agents.register({ name: "alpha" }), agents.register({ name: "beta" })))
       expect(fake.count()).toBe(2)
       const [a, b] = fake.requests.map((r) => r.headers["idempotency-key"])
       expect(a).toBeDefined()
@@ -677,9 +775,9 @@ describe("idempotency keys", () => {
   it.effect("a caller-provided key is used as given, on every attempt", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(({ index }) =>
-        index === 0 ? FakeHttp.stackError(409, "IDEMPOTENCY_KEY_IN_USE", "in use") : FakeHttp.json(201, FakeHttp.agentJson())
+        index === 0 ? FakeHttp.stackError(409, "IDEMPOTENCY_KEY_IN_USE", "in use", { headers: { "x-should-retry": "true" } }) : FakeHttp.json(201, FakeHttp.agentJson())
       )
-      yield* runToEnd(withAgents(fake, (agents) => agents.register("alpha", {}, { idempotencyKey: "my-key-42" })))
+      yield* runToEnd(withAgents(fake, (agents) => agents.register({ name: "alpha" }).pipe(StackClient.withCallOptions({ idempotencyKey: "my-key-42" }))))
       expect(fake.requests.map((r) => r.headers["idempotency-key"])).toEqual(["my-key-42", "my-key-42"])
     }))
 
@@ -702,7 +800,7 @@ describe("idempotency keys", () => {
       yield* withAgents(fake, (agents) =>
         Effect.all([
           agents.get("agt_1"),
-          agents.listPage(),
+          agents.list(),
           agents.update("agt_1", { status: "suspended" }),
           agents.delete("agt_1"),
           agents.unblock("agt_1")
@@ -806,7 +904,7 @@ describe("success bodies that do not match the contract", () => {
           })
           : FakeHttp.json(200, FakeHttp.agentJson({ future_field: { nested: true } }))
       )
-      const [agent, page] = yield* withAgents(fake, (agents) => Effect.all([agents.get("agt_1"), agents.listPage()]))
+      const [agent, page] = yield* withAgents(fake, (agents) => Effect.all([agents.get("agt_1"), agents.list()]))
       expect(agent.name).toBe("alpha")
       expect(page.agents.map((a) => a.id)).toEqual(["agt_1"])
     }))
@@ -866,9 +964,9 @@ describe("requests", () => {
   it.effect("every request carries user-agent, accept and authorization, retries included", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(({ index }) =>
-        index === 0 ? FakeHttp.stackError(503, "INTERNAL_ERROR", "busy") : FakeHttp.json(201, FakeHttp.agentJson())
+        index === 0 ? FakeHttp.stackError(429, "RATE_LIMITED", "slow down") : FakeHttp.json(201, FakeHttp.agentJson())
       )
-      yield* runToEnd(withAgents(fake, (agents) => Effect.zip(agents.register("alpha"), agents.get("agt_1"))))
+      yield* runToEnd(withAgents(fake, (agents) => Effect.zip(agents.register({ name: "alpha" }), agents.get("agt_1"))))
       expect(fake.count()).toBe(3)
       for (const request of fake.requests) {
         expect(request.headers["user-agent"]).toBe(`getstack-effect/${version}`)
@@ -895,7 +993,7 @@ describe("requests", () => {
   it.effect("the payload is sent as JSON", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.json(201, FakeHttp.agentJson())))
-      yield* withAgents(fake, (agents) => agents.register("alpha", { description: "d", on_critical: "notify" }))
+      yield* withAgents(fake, (agents) => agents.register({ name: "alpha", description: "d", on_critical: "notify" }))
       const [request] = fake.requests
       expect(request?.method).toBe("POST")
       expect(request?.contentType).toBe("application/json")
@@ -954,7 +1052,7 @@ describe("requests", () => {
   it.effect("query params (page, limit) are sent", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.json(200, FakeHttp.pageJson([], { page: 3, limit: 25, total: 0, hasMore: false }))))
-      const page = yield* withAgents(fake, (agents) => agents.listPage({ page: 3, limit: 25 }))
+      const page = yield* withAgents(fake, (agents) => agents.list({ page: 3, limit: 25 }))
       expect(page.page).toBe(3)
       expect(fake.requests[0]?.pathname).toBe("/v1/agents")
       expect(fake.requests[0]?.query.get("page")).toBe("3")
@@ -979,7 +1077,7 @@ describe("agents.list", () => {
           FakeHttp.pageJson(pages[page - 1] ?? [], { page, limit: 2, total: 5, hasMore: page < pages.length })
         )
       })
-      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.list({ pageSize: 2 })))
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 2 })))
       expect(Chunk.toReadonlyArray(agents).map((a) => a.id)).toEqual(["agt_1", "agt_2", "agt_3", "agt_4", "agt_5"])
       expect(fake.requests.map((r) => [r.query.get("page"), r.query.get("limit")])).toEqual([["1", "2"], ["2", "2"], ["3", "2"]])
     }))
@@ -987,7 +1085,7 @@ describe("agents.list", () => {
   it.effect("reads 100 agents a page by default and stops on an empty last page", () =>
     Effect.gen(function*() {
       const fake = FakeHttp.make(always(FakeHttp.json(200, FakeHttp.pageJson([], { page: 1, limit: 100, total: 0, hasMore: false }))))
-      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.list()))
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll()))
       expect(Chunk.size(agents)).toBe(0)
       expect(fake.count()).toBe(1)
       expect(fake.requests[0]?.query.get("limit")).toBe("100")
@@ -998,7 +1096,7 @@ describe("agents.list", () => {
       const fake = FakeHttp.make(({ query }) =>
         FakeHttp.json(200, FakeHttp.pageJson([agent(Number(query.get("page")))], { page: 1, limit: 1, total: 9, hasMore: true }))
       )
-      const agents = yield* withAgents(fake, (service) => Stream.runCollect(Stream.take(service.list({ pageSize: 1 }), 2)))
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(Stream.take(service.listAll({ pageSize: 1 }), 2)))
       expect(Chunk.toReadonlyArray(agents).map((a) => a.id)).toEqual(["agt_1", "agt_2"])
       expect(fake.count()).toBe(2)
     }))
@@ -1014,7 +1112,7 @@ describe("agents.list", () => {
       )
       const emitted: Array<string> = []
       const error = yield* failureOf(
-        withAgents(fake, (service) => Stream.runForEach(service.list({ pageSize: 2 }), (a) => Effect.sync(() => emitted.push(a.id))))
+        withAgents(fake, (service) => Stream.runForEach(service.listAll({ pageSize: 2 }), (a) => Effect.sync(() => emitted.push(a.id))))
       )
       expect(emitted).toEqual(["agt_1", "agt_2"])
       expect(error).toMatchObject({
@@ -1034,7 +1132,7 @@ describe("agents.list", () => {
           ? FakeHttp.json(200, FakeHttp.pageJson([agent(1)], { page: 1, limit: 1, total: 2, hasMore: true }))
           : FakeHttp.stackError(503, "INTERNAL_ERROR", "busy")
       )
-      const error = yield* failureOf(withAgents(fake, (service) => Stream.runCollect(service.list({ pageSize: 1 }))))
+      const error = yield* failureOf(withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 1 }))))
       expect(error._tag).toBe("InternalServerError")
       expect(fake.count()).toBe(4)
     }))

@@ -1,14 +1,19 @@
+/**
+ * The emulator's web app: the routes of every service, the OpenAPI document,
+ * and what every answer shares.
+ */
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { openApiDocument } from "@getstack/effect/api/StackApi"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import { StackFailure } from "../domain/Failure.js"
-import { newId } from "../domain/Ids.js"
-import * as AgentsHandlers from "../handlers/Agents.js"
-import * as MissionsHandlers from "../handlers/Missions.js"
-import * as PassportsHandlers from "../handlers/Passports.js"
+import * as AgentsHandlers from "../agents/Handlers.js"
+import { StackFailure } from "../core/Failure.js"
+import { newId } from "../core/Ids.js"
+import * as MissionsHandlers from "../missions/Handlers.js"
+import * as PassportsHandlers from "../passports/Handlers.js"
+import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
 
 const openApiRoute = HttpRouter.makeRoute(
@@ -17,38 +22,46 @@ const openApiRoute = HttpRouter.makeRoute(
   Effect.sync(() => HttpServerResponse.unsafeJson(openApiDocument()))
 )
 
+/** How the app is built. */
+export interface Options {
+  /** Whether a refusal with a status its endpoint does not declare becomes a 500 (see `Declared`). */
+  readonly checkDeclaredErrors: boolean
+}
+
 /**
  * The emulator's web app: every route of the contract, STACK's error body for
  * unknown routes and for failures of its own, and an `x-request-id` on every
  * response.
  */
-export const make = Effect.gen(function*() {
-  const router = HttpRouter.fromIterable([
-    ...AgentsHandlers.routes,
-    ...PassportsHandlers.routes,
-    ...PassportsHandlers.publicRoutes,
-    ...MissionsHandlers.routes,
-    openApiRoute
-  ])
-  const app = yield* HttpRouter.toHttpApp(router)
-  return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const requestId = newId("req")
-    const response = yield* app.pipe(
-      Effect.provideService(RequestId, requestId),
-      Effect.catchTag("RouteNotFound", () =>
-        Effect.succeed(failureResponse(
-          new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}` })
-        ))),
-      Effect.catchAllCause((cause) =>
-        // a client that went away interrupts its request: nothing failed
-        (Cause.isInterruptedOnly(cause)
-          ? Effect.logDebug("a request was abandoned by its client")
-          : Effect.logError("the emulator failed to answer a request", cause)).pipe(
-          Effect.as(failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })))
+export const make = (options: Options) =>
+  Effect.gen(function*() {
+    const router = HttpRouter.fromIterable([
+      ...AgentsHandlers.routes,
+      ...PassportsHandlers.routes,
+      ...PassportsHandlers.publicRoutes,
+      ...MissionsHandlers.routes,
+      openApiRoute
+    ])
+    const app = yield* HttpRouter.toHttpApp(router)
+    return Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const requestId = newId("req")
+      const response = yield* app.pipe(
+        Effect.provideService(RequestId, requestId),
+        Effect.provideService(CheckDeclaredErrors, options.checkDeclaredErrors),
+        Effect.catchTag("RouteNotFound", () =>
+          Effect.succeed(failureResponse(
+            new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}` })
+          ))),
+        Effect.catchAllCause((cause) =>
+          // a client that went away interrupts its request: nothing failed
+          (Cause.isInterruptedOnly(cause)
+            ? Effect.logDebug("a request was abandoned by its client")
+            : Effect.logError("the emulator failed to answer a request", cause)).pipe(
+              Effect.as(failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })))
+            )
         )
       )
-    )
-    return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+      return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+    })
   })
-})

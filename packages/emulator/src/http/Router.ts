@@ -1,3 +1,9 @@
+/**
+ * Serving the contract: each endpoint of `@getstack/effect/api` becomes a
+ * route that authenticates the caller, decodes the request with the
+ * contract's schemas, applies the `Idempotency-Key`, runs its handler and
+ * answers with the contract's success schema or STACK's error body.
+ */
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
@@ -15,10 +21,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { Actor } from "../domain/Action.js"
-import { shouldRetryOf, StackFailure, statusOf } from "../domain/Failure.js"
-import * as Idempotency from "../domain/Idempotency.js"
-import * as Callers from "../domain/Callers.js"
+import type { Actor } from "../core/Audit.js"
+import { StackFailure } from "../core/Failure.js"
+import * as Authorization from "./Authorization.js"
+import * as Declared from "./Declared.js"
+import * as Idempotency from "./Idempotency.js"
+import { shouldRetryOf, statusOf } from "./Status.js"
 
 /** Largest request body accepted: 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -156,7 +164,9 @@ const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
  * operator's API key, or an agent's JWT signed with its enrolled key), reads and
  * decodes path, query and body with the contract's schemas, applies the
  * `Idempotency-Key`, runs the handler and encodes its answer with the
- * contract's success schema. Every refusal is STACK's error body.
+ * contract's success schema. Every refusal is STACK's error body; with
+ * `Declared.CheckDeclaredErrors` on, one whose status the endpoint does not
+ * declare becomes a 500 naming it.
  */
 export const serve = <E extends Endpoint, R>(
   endpoint_: E,
@@ -176,8 +186,8 @@ export const serve = <E extends Endpoint, R>(
     const request = yield* HttpServerRequest.HttpServerRequest
     const requestId = yield* RequestId
     const startedAt = yield* Clock.currentTimeMillis
-    const caller: Callers.Caller = authenticated
-      ? yield* Callers.authenticate(request.headers["authorization"])
+    const caller: Authorization.Caller = authenticated
+      ? yield* Authorization.authenticate(request.headers["authorization"])
       : { operatorId: "", agentId: null }
     const routeContext = yield* HttpRouter.RouteContext
     const searchParams = yield* HttpServerRequest.ParsedSearchParams
@@ -198,7 +208,7 @@ export const serve = <E extends Endpoint, R>(
       const value = yield* handler({ path, urlParams, payload, actor } as HandlerInput<E>)
       const encoded = yield* Effect.orDie(encodeSuccess(value))
       return { status: successStatus, body: JSON.stringify(encoded), shouldRetry: undefined } as Answer
-    }).pipe(Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureAnswer(failure))))
+    }).pipe(Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureAnswer)))
     const key = mutates && authenticated ? request.headers["idempotency-key"] : undefined
     if (key === undefined) {
       return respond(yield* execute)
@@ -224,7 +234,7 @@ export const serve = <E extends Endpoint, R>(
     yield* Idempotency.complete(caller.operatorId, key, answer)
     return respond(answer)
   }).pipe(
-    Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureResponse(failure))),
+    Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureResponse)),
     Effect.catchTag("SqlError", (error) => Effect.die(error))
   )
 
@@ -233,3 +243,34 @@ export const serve = <E extends Endpoint, R>(
     R | SqlClient.SqlClient | RequestId
   >
 }
+
+/**
+ * The handlers of a group of endpoints: one per endpoint, under the
+ * endpoint's name. (Their requirements are read back from the record itself,
+ * `HandlersContext`, hence `any` here.)
+ */
+export type Handlers<Endpoints extends Record<string, Endpoint>> = {
+  readonly [K in keyof Endpoints]: Handler<Endpoints[K], any>
+}
+
+/** What the handlers of a record require, together. */
+export type HandlersContext<H> = {
+  readonly [K in keyof H]: H[K] extends (input: any) => Effect.Effect<any, any, infer R> ? R : never
+}[keyof H]
+
+/**
+ * Serves a group of endpoints of the contract (a record of them by name, such
+ * as `AgentsEndpoints`) with one handler per endpoint, under the same name.
+ * A missing handler does not compile, nor does one for an endpoint the group
+ * does not have.
+ */
+export const serveGroup = <
+  Endpoints extends Record<string, Endpoint>,
+  H extends Handlers<Endpoints>
+>(
+  endpoints: Endpoints,
+  handlers: H & { readonly [K in Exclude<keyof H, keyof Endpoints>]: never }
+): ReadonlyArray<HttpRouter.Route<never, HandlersContext<H> | SqlClient.SqlClient | RequestId>> =>
+  Object.entries(endpoints).map(([name, endpoint]) =>
+    serve(endpoint, (handlers as Record<string, Handler<Endpoint, HandlersContext<H>>>)[name]!)
+  )

@@ -3,12 +3,9 @@
  * bodies, any header, forged tokens), over the in-process handler — no port,
  * no socket — or over real HTTP with `requester(fetch, …)`.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import { Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
@@ -28,17 +25,6 @@ export const expectError = (reply: Pick<Reply, "status" | "json" | "headers">, s
   expect(typeof reply.json?.error?.message).toBe("string")
   expect(reply.headers.get("x-request-id")).toMatch(/^req_/)
 }
-
-/** Replaces the `HttpClient` in context with `wrap` of it (to record, count or hold requests). */
-export const wrapHttpClient = (wrap: (client: HttpClient.HttpClient) => HttpClient.HttpClient) =>
-  Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, wrap))
-
-/** Every SDK service, as the default operator of a fresh in-process emulator, over a wrapped client. */
-export const stackOver = (wrap: (client: HttpClient.HttpClient) => HttpClient.HttpClient) =>
-  Layer.unwrapEffect(
-    Effect.map(Emulator.Emulator, (emulator) =>
-      Stack.layer({ apiKey: emulator.apiKey }).pipe(Layer.provide(wrapHttpClient(wrap))))
-  ).pipe(Layer.provideMerge(Emulator.layerInProcess()))
 
 /** What a request carries besides method and path. */
 export interface CallOptions {

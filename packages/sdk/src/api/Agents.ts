@@ -3,11 +3,10 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
 import { Authorization, BoundedString, Limit, Page, Timestamp } from "./Common.js"
-import * as Errors from "./Errors.js"
+import * as Endpoint from "./Endpoint.js"
 
 /**
  * An agent id: `agt_` followed by random characters.
@@ -115,27 +114,29 @@ export const AgentDefaults = {
 }
 
 /**
- * An agent as STACK returns it.
+ * An agent as STACK returns it. The fields STACK documents (its settings,
+ * `status`, `passport_blocked`) are required; the others are optional, so an
+ * answer without them still decodes.
  *
  * @since 0.1.0
  * @category schemas
  */
 export class Agent extends Schema.Class<Agent>("Agent")({
   id: AgentId,
-  operator_id: Schema.String,
   name: Schema.String,
-  description: Schema.NullOr(Schema.String),
   accountability_mode: AccountabilityMode,
   on_warning: EventReaction,
   on_critical: EventReaction,
   credential_access: CredentialAccess,
-  icon_url: Schema.NullOr(Schema.String),
   status: AgentStatus,
   passport_blocked: Schema.Boolean,
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  icon_url: Schema.optional(Schema.NullOr(Schema.String)),
+  operator_id: Schema.optional(Schema.String),
   profile: Schema.optional(Schema.NullOr(Schema.String)),
   key_mode: Schema.optional(Schema.NullOr(Schema.String)),
-  created_at: Timestamp,
-  updated_at: Timestamp
+  created_at: Schema.optional(Timestamp),
+  updated_at: Schema.optional(Timestamp)
 }) {}
 
 const Description = BoundedString(256)
@@ -257,10 +258,10 @@ export const AgentPageSize = { default: 50, max: 100 } as const
  */
 export class AgentPage extends Schema.Class<AgentPage>("AgentPage")({
   agents: Schema.Array(Agent),
-  page: Schema.Number,
-  limit: Schema.Number,
-  total: Schema.Number,
-  has_more: Schema.Boolean
+  page: Schema.optional(Schema.Number),
+  limit: Schema.optional(Schema.Number),
+  total: Schema.optional(Schema.Number),
+  has_more: Schema.optional(Schema.Boolean)
 }) {}
 
 /**
@@ -270,8 +271,8 @@ export class AgentPage extends Schema.Class<AgentPage>("AgentPage")({
  * @category schemas
  */
 export class DeletedAgent extends Schema.Class<DeletedAgent>("DeletedAgent")({
-  id: AgentId,
-  deleted: Schema.Literal(true)
+  id: Schema.optional(AgentId),
+  deleted: Schema.optional(Schema.Boolean)
 }) {}
 
 /**
@@ -281,8 +282,8 @@ export class DeletedAgent extends Schema.Class<DeletedAgent>("DeletedAgent")({
  * @category schemas
  */
 export class UnblockedAgent extends Schema.Class<UnblockedAgent>("UnblockedAgent")({
-  agent: Agent,
-  was_blocked: Schema.Boolean
+  was_blocked: Schema.Boolean,
+  agent: Schema.optional(Agent)
 }) {}
 
 /**
@@ -295,7 +296,7 @@ export class UnblockedAgent extends Schema.Class<UnblockedAgent>("UnblockedAgent
 export class EnrollmentChallenge extends Schema.Class<EnrollmentChallenge>("EnrollmentChallenge")({
   challenge_id: Schema.String,
   challenge: Schema.String,
-  expires_at: Timestamp
+  expires_at: Schema.optional(Timestamp)
 }) {}
 
 /**
@@ -337,9 +338,9 @@ export type EnrollAgentKeyRequest = typeof EnrollAgentKeyRequest.Type
  * @category schemas
  */
 export class EnrolledAgentKey extends Schema.Class<EnrolledAgentKey>("EnrolledAgentKey")({
-  agent_id: Schema.String,
-  key_id: Schema.String,
-  enrolled_at: Timestamp
+  agent_id: Schema.optional(Schema.String),
+  key_id: Schema.optional(Schema.String),
+  enrolled_at: Schema.optional(Timestamp)
 }) {}
 
 /**
@@ -355,8 +356,6 @@ export const AgentJwt = {
   lifetimeSeconds: 60
 } as const
 
-const AgentPath = Schema.Struct({ id: Schema.String })
-
 /**
  * The agents endpoints, by name.
  *
@@ -364,55 +363,34 @@ const AgentPath = Schema.Struct({ id: Schema.String })
  * @category endpoints
  */
 export const AgentsEndpoints = {
-  register: HttpApiEndpoint.post("register", "/v1/agents/register")
+  register: Endpoint.post("register", "/v1/agents/register")
     .setPayload(RegisterAgentRequest)
     .addSuccess(Agent, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.Conflict),
-  list: HttpApiEndpoint.get("list", "/v1/agents")
+    .pipe(Endpoint.create),
+  list: Endpoint.get("list", "/v1/agents")
     .setUrlParams(ListAgentsQuery)
     .addSuccess(AgentPage)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden),
-  get: HttpApiEndpoint.get("get", "/v1/agents/:id")
-    .setPath(AgentPath)
+    .pipe(Endpoint.list),
+  get: Endpoint.get("get", "/v1/agents/:id")
     .addSuccess(Agent)
-    .addError(Errors.NotFound),
-  update: HttpApiEndpoint.patch("update", "/v1/agents/:id")
-    .setPath(AgentPath)
+    .pipe(Endpoint.read),
+  update: Endpoint.patch("update", "/v1/agents/:id")
     .setPayload(UpdateAgentRequest)
     .addSuccess(Agent)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  delete: HttpApiEndpoint.del("delete", "/v1/agents/:id")
-    .setPath(AgentPath)
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  delete: Endpoint.del("delete", "/v1/agents/:id")
     .addSuccess(DeletedAgent)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  unblock: HttpApiEndpoint.post("unblock", "/v1/agents/:id/unblock")
-    .setPath(AgentPath)
+    .pipe(Endpoint.write),
+  unblock: Endpoint.post("unblock", "/v1/agents/:id/unblock")
     .addSuccess(UnblockedAgent)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  enrollmentChallenge: HttpApiEndpoint.post("enrollmentChallenge", "/v1/agents/:id/enrollment-challenge")
-    .setPath(AgentPath)
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  enrollmentChallenge: Endpoint.post("enrollmentChallenge", "/v1/agents/:id/enrollment-challenge")
     .addSuccess(EnrollmentChallenge, { status: 201 })
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  enroll: HttpApiEndpoint.post("enroll", "/v1/agents/:id/enroll")
-    .setPath(AgentPath)
+    .pipe(Endpoint.write),
+  enroll: Endpoint.post("enroll", "/v1/agents/:id/enroll")
     .setPayload(EnrollAgentKeyRequest)
     .addSuccess(EnrolledAgentKey, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict)
+    .pipe(Endpoint.write)
 }
 
 /**

@@ -6,11 +6,10 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
 import { Authorization, BoundedString, Limit, Page, Seconds, Timestamp } from "./Common.js"
-import * as Errors from "./Errors.js"
+import * as Endpoint from "./Endpoint.js"
 import { CheckpointInterval, Intent, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
 
 /**
@@ -50,25 +49,26 @@ export const MissionTtl = { default: 24 * 60 * 60, min: 60, max: 7 * 24 * 60 * 6
 export const MissionPageSize = { default: 50, max: 200 } as const
 
 /**
- * A mission: one unit of work that its passports cannot outlive.
+ * A mission: one unit of work that its passports cannot outlive. The fields
+ * STACK's mission tool documents are required; the others are optional.
  *
  * @since 0.1.0
  * @category schemas
  */
 export class Mission extends Schema.Class<Mission>("Mission")({
   id: Schema.String,
-  operator_id: Schema.String,
-  agent_id: Schema.NullOr(Schema.String),
-  status: MissionStatus,
-  intent_summary: Schema.String,
   intent_services: Schema.Array(Schema.String),
   started_at: Timestamp,
   expires_at: Timestamp,
   completed_at: Schema.NullOr(Timestamp),
   revoked_at: Schema.NullOr(Timestamp),
   terminal_state: Schema.NullOr(Schema.String),
-  revoke_reason: Schema.NullOr(MissionRevokeReason),
-  notes: Schema.NullOr(Schema.String),
+  status: Schema.optional(MissionStatus),
+  operator_id: Schema.optional(Schema.String),
+  agent_id: Schema.optional(Schema.NullOr(Schema.String)),
+  intent_summary: Schema.optional(Schema.String),
+  revoke_reason: Schema.optional(Schema.NullOr(MissionRevokeReason)),
+  notes: Schema.optional(Schema.NullOr(Schema.String)),
   output: Schema.optional(Schema.Unknown)
 }) {}
 
@@ -125,8 +125,8 @@ export type StartMissionRequest = typeof StartMissionRequest.Type
  */
 export class StartedMission extends Schema.Class<StartedMission>("StartedMission")({
   mission_id: Schema.String,
-  mission: Mission,
-  passport: IssuedPassport
+  passport: IssuedPassport,
+  mission: Schema.optional(Mission)
 }) {}
 
 /**
@@ -155,10 +155,10 @@ export type ListMissionsQuery = typeof ListMissionsQuery.Type
  */
 export class MissionPage extends Schema.Class<MissionPage>("MissionPage")({
   missions: Schema.Array(Mission),
-  page: Schema.Number,
-  limit: Schema.Number,
-  total: Schema.Number,
-  has_more: Schema.Boolean
+  page: Schema.optional(Schema.Number),
+  limit: Schema.optional(Schema.Number),
+  total: Schema.optional(Schema.Number),
+  has_more: Schema.optional(Schema.Boolean)
 }) {}
 
 /**
@@ -195,12 +195,10 @@ export type RevokeMissionRequest = typeof RevokeMissionRequest.Type
  * @category schemas
  */
 export class MissionTransition extends Schema.Class<MissionTransition>("MissionTransition")({
-  mission: Mission,
   transitioned: Schema.Boolean,
-  revoked_passports: Schema.Array(Schema.String)
+  mission: Schema.optional(Mission),
+  revoked_passports: Schema.optional(Schema.Array(Schema.String))
 }) {}
-
-const MissionPath = Schema.Struct({ id: Schema.String })
 
 /**
  * The missions endpoints, by name.
@@ -209,53 +207,32 @@ const MissionPath = Schema.Struct({ id: Schema.String })
  * @category endpoints
  */
 export const MissionsEndpoints = {
-  start: HttpApiEndpoint.post("start", "/v1/missions/start")
+  start: Endpoint.post("start", "/v1/missions/start")
     .setPayload(StartMissionRequest)
     .addSuccess(StartedMission, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  open: HttpApiEndpoint.post("open", "/v1/missions")
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  open: Endpoint.post("open", "/v1/missions")
     .setPayload(OpenMissionRequest)
     .addSuccess(Mission, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  get: HttpApiEndpoint.get("get", "/v1/missions/:id")
-    .setPath(MissionPath)
+    .pipe(Endpoint.write),
+  get: Endpoint.get("get", "/v1/missions/:id")
     .addSuccess(Mission)
-    .addError(Errors.NotFound),
-  list: HttpApiEndpoint.get("list", "/v1/missions")
+    .pipe(Endpoint.read),
+  list: Endpoint.get("list", "/v1/missions")
     .setUrlParams(ListMissionsQuery)
     .addSuccess(MissionPage)
-    .addError(Errors.BadRequest)
-    .addError(Errors.PaymentRequired)
-    .addError(Errors.Forbidden),
-  renew: HttpApiEndpoint.post("renew", "/v1/missions/:id/renew")
-    .setPath(MissionPath)
+    .pipe(Endpoint.list, Endpoint.controls),
+  renew: Endpoint.post("renew", "/v1/missions/:id/renew")
     .addSuccess(StartedMission)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  complete: HttpApiEndpoint.post("complete", "/v1/missions/:id/complete")
-    .setPath(MissionPath)
+    .pipe(Endpoint.write),
+  complete: Endpoint.post("complete", "/v1/missions/:id/complete")
     .setPayload(CompleteMissionRequest)
     .addSuccess(MissionTransition)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  revoke: HttpApiEndpoint.post("revoke", "/v1/missions/:id/revoke")
-    .setPath(MissionPath)
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  revoke: Endpoint.post("revoke", "/v1/missions/:id/revoke")
     .setPayload(RevokeMissionRequest)
     .addSuccess(MissionTransition)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict)
+    .pipe(Endpoint.write, Endpoint.idempotent)
 }
 
 /**

@@ -7,13 +7,12 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AccountabilityMode } from "./Agents.js"
-import { Authorization, BoundedString, NonEmpty, Public, Seconds, Timestamp } from "./Common.js"
-import * as Errors from "./Errors.js"
+import { Authorization, BoundedString, NonEmpty, Seconds, Timestamp } from "./Common.js"
+import * as Endpoint from "./Endpoint.js"
 
 /**
  * Passport lifetimes, in seconds.
@@ -225,7 +224,9 @@ export const StackClaims = Schema.Struct({
 export type StackClaims = typeof StackClaims.Type
 
 /**
- * The payload of a passport JWT. Times are epoch seconds.
+ * The payload of a passport JWT. Times are epoch seconds. STACK documents
+ * `jti`, `sub`, `iss`, `exp` and the `stk` claims; `iat` and `nbf` are
+ * optional.
  *
  * @since 0.1.0
  * @category claims
@@ -234,7 +235,7 @@ export const PassportClaims = Schema.Struct({
   iss: Schema.String,
   sub: Schema.String,
   jti: Schema.String,
-  iat: Schema.Number,
+  iat: Schema.optional(Schema.Number),
   nbf: Schema.optional(Schema.Number),
   exp: Schema.Number,
   stk: StackClaims
@@ -282,7 +283,21 @@ export const InvalidReason = Schema.Literal(
 export type InvalidReason = typeof InvalidReason.Type
 
 /**
- * Answer of `verify`: the claims when valid, else the reason.
+ * A reason STACK's `verify` gives: one of `InvalidReason`, or another string
+ * STACK may add.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const VerifyReason: Schema.Schema<InvalidReason | (string & {}), string> = Schema.String as Schema.Schema<
+  InvalidReason | (string & {}),
+  string
+>
+
+/**
+ * Answer of `verify`: the claims when valid, else the reason. STACK documents
+ * only that a valid passport's identity and scopes come back: every field but
+ * `valid` is optional.
  *
  * @since 0.1.0
  * @category schemas
@@ -290,19 +305,19 @@ export type InvalidReason = typeof InvalidReason.Type
 export const VerifyPassportResponse = Schema.Union(
   Schema.Struct({
     valid: Schema.Literal(true),
-    jti: Schema.String,
-    agent_id: Schema.String,
-    agent_name: Schema.String,
-    operator_id: Schema.String,
-    scopes: Schema.Array(ServiceClaim),
-    intent_services: Schema.Array(Schema.String),
-    expires_at: Timestamp,
-    claims: PassportClaims
+    jti: Schema.optional(Schema.String),
+    agent_id: Schema.optional(Schema.String),
+    agent_name: Schema.optional(Schema.String),
+    operator_id: Schema.optional(Schema.String),
+    scopes: Schema.optional(Schema.Array(ServiceClaim)),
+    intent_services: Schema.optional(Schema.Array(Schema.String)),
+    expires_at: Schema.optional(Timestamp),
+    claims: Schema.optional(PassportClaims)
   }),
   Schema.Struct({
     valid: Schema.Literal(false),
-    reason: InvalidReason,
-    message: Schema.String
+    reason: Schema.optional(VerifyReason),
+    message: Schema.optional(Schema.String)
   })
 )
 
@@ -330,9 +345,9 @@ export const RevokePassportRequest = Schema.Struct({ jti: NonEmpty, reason: Reas
  * @category schemas
  */
 export class RevokedPassport extends Schema.Class<RevokedPassport>("RevokedPassport")({
-  jti: Schema.String,
-  revoked: Schema.Boolean,
-  cascaded: Schema.Array(Schema.String)
+  jti: Schema.optional(Schema.String),
+  revoked: Schema.optional(Schema.Boolean),
+  cascaded: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /**
@@ -358,9 +373,9 @@ export const RevokeAllPassportsRequest = Schema.Struct({ reason: Reason })
  * @category schemas
  */
 export class BulkRevocation extends Schema.Class<BulkRevocation>("BulkRevocation")({
-  revoked_count: Schema.Number,
-  cascaded_count: Schema.Number,
-  jtis: Schema.Array(Schema.String)
+  revoked_count: Schema.optional(Schema.Number),
+  cascaded_count: Schema.optional(Schema.Number),
+  jtis: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /**
@@ -382,14 +397,14 @@ export const ListActiveQuery = Schema.Struct({
  */
 export class PassportSummary extends Schema.Class<PassportSummary>("PassportSummary")({
   jti: Schema.String,
-  agent_id: Schema.String,
-  session_id: Schema.String,
-  parent_jti: Schema.NullOr(Schema.String),
-  mission_id: Schema.NullOr(Schema.String),
-  delegation_depth: Schema.Number,
-  accountability: AccountabilityMode,
-  issued_at: Timestamp,
-  expires_at: Timestamp
+  agent_id: Schema.optional(Schema.String),
+  session_id: Schema.optional(Schema.String),
+  parent_jti: Schema.optional(Schema.NullOr(Schema.String)),
+  mission_id: Schema.optional(Schema.NullOr(Schema.String)),
+  delegation_depth: Schema.optional(Schema.Number),
+  accountability: Schema.optional(AccountabilityMode),
+  issued_at: Schema.optional(Timestamp),
+  expires_at: Schema.optional(Timestamp)
 }) {}
 
 /**
@@ -452,7 +467,7 @@ export type CheckpointRequest = typeof CheckpointRequest.Type
 export const Signal = Schema.Struct({
   type: Schema.String,
   severity: Schema.Literal("info", "warning", "critical"),
-  detail: Schema.String
+  detail: Schema.optional(Schema.String)
 })
 
 /**
@@ -463,11 +478,11 @@ export const Signal = Schema.Struct({
  * @category schemas
  */
 export class CheckpointResult extends Schema.Class<CheckpointResult>("CheckpointResult")({
-  jti: Schema.String,
-  accepted: Schema.Boolean,
-  token: PassportToken,
-  expires_at: Timestamp,
-  signals: Schema.Array(Signal)
+  jti: Schema.optional(Schema.String),
+  accepted: Schema.optional(Schema.Boolean),
+  token: Schema.optional(PassportToken),
+  expires_at: Schema.optional(Timestamp),
+  signals: Schema.optional(Schema.Array(Signal))
 }) {}
 
 /**
@@ -505,9 +520,9 @@ export const Review = Schema.Literal("clean", "flagged", "blocked")
  */
 export class CheckoutResult extends Schema.Class<CheckoutResult>("CheckoutResult")({
   checkout_id: Schema.String,
-  jti: Schema.String,
   review: Review,
-  signals: Schema.Array(Signal)
+  jti: Schema.optional(Schema.String),
+  signals: Schema.optional(Schema.Array(Signal))
 }) {}
 
 /**
@@ -520,7 +535,7 @@ export const Jwk = Schema.Struct({
   kty: Schema.Literal("OKP"),
   crv: Schema.Literal("Ed25519"),
   x: Schema.String,
-  kid: Schema.String,
+  kid: Schema.optional(Schema.String),
   alg: Schema.optional(Schema.String),
   use: Schema.optional(Schema.String)
 })
@@ -537,8 +552,6 @@ export type Jwk = typeof Jwk.Type
  */
 export class Jwks extends Schema.Class<Jwks>("Jwks")({ keys: Schema.Array(Jwk) }) {}
 
-const JtiPath = Schema.Struct({ jti: Schema.String })
-
 /**
  * The passports endpoints, by name.
  *
@@ -546,68 +559,42 @@ const JtiPath = Schema.Struct({ jti: Schema.String })
  * @category endpoints
  */
 export const PassportsEndpoints = {
-  issue: HttpApiEndpoint.post("issue", "/v1/passports/issue")
+  issue: Endpoint.post("issue", "/v1/passports/issue")
     .setPayload(IssuePassportRequest)
     .addSuccess(IssuedPassport, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  revoke: HttpApiEndpoint.post("revoke", "/v1/passports/revoke")
+    .pipe(Endpoint.write),
+  revoke: Endpoint.post("revoke", "/v1/passports/revoke")
     .setPayload(RevokePassportRequest)
     .addSuccess(RevokedPassport)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  revokeAgent: HttpApiEndpoint.post("revokeAgent", "/v1/passports/revoke-agent")
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  revokeAgent: Endpoint.post("revokeAgent", "/v1/passports/revoke-agent")
     .setPayload(RevokeAgentPassportsRequest)
     .addSuccess(BulkRevocation)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  revokeAll: HttpApiEndpoint.post("revokeAll", "/v1/passports/revoke-all")
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  revokeAll: Endpoint.post("revokeAll", "/v1/passports/revoke-all")
     .setPayload(RevokeAllPassportsRequest)
     .addSuccess(BulkRevocation)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.Conflict),
-  listActive: HttpApiEndpoint.get("listActive", "/v1/passports/active")
+    .pipe(Endpoint.create, Endpoint.idempotent),
+  listActive: Endpoint.get("listActive", "/v1/passports/active")
     .setUrlParams(ListActiveQuery)
     .addSuccess(ActivePassports)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden),
-  delegate: HttpApiEndpoint.post("delegate", "/v1/passports/delegate")
+    .pipe(Endpoint.list),
+  delegate: Endpoint.post("delegate", "/v1/passports/delegate")
     .setPayload(DelegatePassportRequest)
     .addSuccess(IssuedPassport, { status: 201 })
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  refresh: HttpApiEndpoint.post("refresh", "/v1/passports/refresh")
+    .pipe(Endpoint.write),
+  refresh: Endpoint.post("refresh", "/v1/passports/refresh")
     .setPayload(RefreshPassportRequest)
     .addSuccess(IssuedPassport)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  checkpoint: HttpApiEndpoint.post("checkpoint", "/v1/passports/:jti/checkpoint")
-    .setPath(JtiPath)
+    .pipe(Endpoint.write),
+  checkpoint: Endpoint.post("checkpoint", "/v1/passports/:jti/checkpoint")
     .setPayload(CheckpointRequest)
     .addSuccess(CheckpointResult)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict),
-  checkout: HttpApiEndpoint.post("checkout", "/v1/passports/:jti/checkout")
-    .setPath(JtiPath)
+    .pipe(Endpoint.write),
+  checkout: Endpoint.post("checkout", "/v1/passports/:jti/checkout")
     .setPayload(CheckoutRequest)
     .addSuccess(CheckoutResult)
-    .addError(Errors.BadRequest)
-    .addError(Errors.Forbidden)
-    .addError(Errors.NotFound)
-    .addError(Errors.Conflict)
+    .pipe(Endpoint.write)
 }
 
 /**
@@ -617,14 +604,13 @@ export const PassportsEndpoints = {
  * @category endpoints
  */
 export const PublicPassportsEndpoints = {
-  verify: HttpApiEndpoint.post("verify", "/v1/passports/verify")
+  verify: Endpoint.post("verify", "/v1/passports/verify")
     .setPayload(VerifyPassportRequest)
     .addSuccess(VerifyPassportResponse)
-    .addError(Errors.BadRequest)
-    .annotate(Public, true),
-  jwks: HttpApiEndpoint.get("jwks", "/v1/.well-known/jwks.json")
+    .pipe(Endpoint.unauthenticated, Endpoint.idempotent),
+  jwks: Endpoint.get("jwks", "/v1/.well-known/jwks.json")
     .addSuccess(Jwks)
-    .annotate(Public, true)
+    .pipe(Endpoint.unauthenticated)
 }
 
 /**

@@ -17,7 +17,7 @@ import type { TokenError, TokenSource } from "./tokens.js"
  */
 export const StoredAgentKey = Schema.Struct({
   agent_id: Schema.String,
-  key_id: Schema.String,
+  key_id: Schema.optional(Schema.String),
   /** The Ed25519 private key as a JWK (kty OKP, crv Ed25519, x, d). */
   private_key: Schema.Struct({ kty: Schema.Literal("OKP"), crv: Schema.Literal("Ed25519"), x: Schema.String, d: Schema.String }),
   enrolled_at: Schema.String
@@ -116,7 +116,7 @@ export const tokenSource = (options: {
       })
       yield* store.save({
         agent_id: agentId,
-        key_id: enrolled.key_id,
+        ...(enrolled.key_id === undefined ? {} : { key_id: enrolled.key_id }),
         private_key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d },
         enrolled_at: new Date(yield* Clock.currentTimeMillis).toISOString()
       })

@@ -2,39 +2,60 @@ import * as Clock from "effect/Clock"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import type * as MissionsApi from "../api/Missions.js"
 import * as Api from "../api/Passports.js"
+import type { Methods } from "../StackClient.js"
+import { RequestEncodeError } from "../StackError.js"
 import { decodeJwt } from "./jose.js"
-import type { Service } from "../Passports.js"
 
-/** What the scoped mission needs of the passports service. */
-type PassportCalls = Omit<Service, "mission">
+type PassportCalls = Methods<typeof Api.PassportsEndpoints>
+type MissionCalls = Methods<typeof MissionsApi.MissionsEndpoints>
 
 type CheckpointError = Effect.Effect.Error<ReturnType<PassportCalls["checkpoint"]>>
-type IssueError = Effect.Effect.Error<ReturnType<PassportCalls["issue"]>>
 
-/** A checkpoint interval: one of STACK's presets, or a duration (60 s to 1 h). */
+/**
+ * A checkpoint interval: one of STACK's presets, a Python-style string
+ * (`"5m"`, `"90s"`, `"1h"`, `"1m30s"`), or a duration. STACK accepts 60 s to 1 h.
+ */
 export type CheckpointIntervalInput = "frequent" | "standard" | "relaxed" | "marathon" | Duration.DurationInput
 
-/** Options of a scoped mission. */
-export interface MissionOptions {
+/** What keeping a passport alive needs: its interval and lifetime. */
+interface KeepAliveOptions {
+  /** Default `standard` (5 minutes). */
+  readonly checkpoint_interval?: CheckpointIntervalInput | undefined
+  /** How long each closing step (checkout, revoke, complete) may take. Default 10 s. */
+  readonly finalizerTimeout?: Duration.DurationInput | undefined
+}
+
+/** Options of a scoped passport (`passports.mission`). */
+export interface MissionOptions extends KeepAliveOptions {
   readonly agent_id: string
   /** What the agent means to do (the intent summary, at most 500 characters). */
   readonly intent: string
   /** The services it means to use. */
   readonly services: ReadonlyArray<string>
-  /** Default `standard` (5 minutes). */
-  readonly checkpoint_interval?: CheckpointIntervalInput | undefined
   readonly ttl_seconds?: number | undefined
   readonly scopes?: ReadonlyArray<Api.ScopeGrant> | undefined
+  /** A live STACK mission to bind the passport to. */
   readonly mission_id?: string | undefined
   readonly will_delegate?: boolean | undefined
-  /** How long each closing step (checkout, revoke) may take. Default 10 s. */
-  readonly finalizerTimeout?: Duration.DurationInput | undefined
+}
+
+/** Options of a scoped STACK mission (`missions.scoped`): `missions.start`'s fields, and how to keep its passport alive. */
+export interface ScopedMissionOptions extends KeepAliveOptions {
+  readonly agent_id: string
+  readonly intent_summary: string
+  readonly intent_services?: ReadonlyArray<string> | undefined
+  /** The mission's lifetime. */
+  readonly ttl_seconds?: number | undefined
+  readonly passport_ttl_seconds?: number | undefined
+  readonly scopes?: ReadonlyArray<Api.ScopeGrant> | undefined
 }
 
 /** An action recorded with `log`. */
@@ -44,10 +65,10 @@ export interface LoggedAction {
   readonly target: string | undefined
 }
 
-/** The handle of a running mission. */
+/** The handle of a running scoped passport. */
 export interface MissionHandle {
   readonly jti: string
-  /** The current token: checkpoints of enforced passports re-sign it. */
+  /** The current token: checkpoints of enforced passports and refreshes re-sign it. */
   readonly token: Effect.Effect<Redacted.Redacted<string>>
   readonly expiresAt: Effect.Effect<DateTime.Utc>
   /** Records an action; the next checkpoint reports it. */
@@ -58,6 +79,13 @@ export interface MissionHandle {
   readonly actions: Effect.Effect<ReadonlyArray<LoggedAction>>
 }
 
+/** The handle of a running scoped STACK mission. */
+export interface ScopedMissionHandle extends MissionHandle {
+  readonly missionId: string
+  /** The output the mission is completed with when the scope succeeds (validated by STACK). */
+  readonly setOutput: (output: unknown) => Effect.Effect<void>
+}
+
 const presets = {
   frequent: Api.CheckpointInterval.frequent,
   standard: Api.CheckpointInterval.standard,
@@ -65,13 +93,30 @@ const presets = {
   marathon: Api.CheckpointInterval.marathon
 } as const
 
-/** The interval in whole seconds. */
-export const intervalSeconds = (input: CheckpointIntervalInput | undefined): number =>
-  typeof input === "string" && input in presets
-    ? presets[input as keyof typeof presets]
-    : input === undefined
-    ? Api.CheckpointInterval.default
-    : Math.round(Duration.toSeconds(Duration.decode(input as Duration.DurationInput)))
+const pythonStyle = /^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$/i
+
+/** The interval in whole seconds, or why it is not one. */
+export const intervalSeconds = (input: CheckpointIntervalInput | undefined): Either.Either<number, string> => {
+  if (input === undefined) return Either.right(Api.CheckpointInterval.default)
+  if (typeof input === "string") {
+    if (input in presets) return Either.right(presets[input as keyof typeof presets])
+    const match = pythonStyle.exec(input)
+    if (match !== null && (match[1] ?? match[2] ?? match[3]) !== undefined) {
+      return Either.right(Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0))
+    }
+  }
+  return Option.match(Duration.decodeUnknown(input), {
+    onNone: () =>
+      Either.left(`checkpoint_interval must be a preset (frequent, standard, relaxed, marathon), a string such as "5m", or a duration`),
+    onSome: (duration) => Either.right(Math.round(Duration.toSeconds(duration)))
+  })
+}
+
+const interval = (options: KeepAliveOptions) =>
+  Either.mapLeft(
+    intervalSeconds(options.checkpoint_interval),
+    (message) => new RequestEncodeError({ method: "POST", url: "(scoped mission)", fields: ["checkpoint_interval"], message })
+  )
 
 /**
  * How often checkpoints go out: a little before each interval ends (10 %, at
@@ -95,42 +140,13 @@ const untilFinal = <E extends { readonly _tag: string; readonly code?: string }>
   step.pipe(
     Effect.tapError((error) =>
       isFinal(error)
-        ? Effect.logDebug(`mission ${jti}: ${what} stopped (${error._tag} ${error.code ?? ""})`)
-        : Effect.logWarning(`mission ${jti}: ${what} failed; trying again next round`, error)
+        ? Effect.logDebug(`passport ${jti}: ${what} stopped (${error._tag} ${error.code ?? ""})`)
+        : Effect.logWarning(`passport ${jti}: ${what} failed; trying again next round`, error)
     ),
     Effect.catchIf((error) => !isFinal(error), () => Effect.void),
     Effect.forever,
     Effect.ignore
   )
-
-/** Checkpoints a little before each interval ends. */
-const checkpointEvery = <E extends { readonly _tag: string; readonly code?: string }>(
-  jti: string,
-  intervalSeconds: number,
-  checkpoint: Effect.Effect<unknown, E>
-) =>
-  untilFinal(jti, "checkpoints", Effect.zipRight(Effect.sleep(Duration.seconds(checkpointPeriod(intervalSeconds))), Effect.asVoid(checkpoint)))
-
-/** Refreshes the passport a little before it expires (10 % of its lifetime, at least 5 s). */
-const refreshBeforeExpiry = <E extends { readonly _tag: string; readonly code?: string }>(
-  jti: string,
-  ttlSeconds: number | undefined,
-  current: Effect.Effect<{ readonly expiresAt: DateTime.Utc }>,
-  refresh: Effect.Effect<void, E>
-) => {
-  const marginMs = Math.max(5, Math.round((ttlSeconds ?? Api.PassportTtl.default) * 0.1)) * 1000
-  return untilFinal(
-    jti,
-    "refreshes",
-    Effect.gen(function*() {
-      const { expiresAt } = yield* current
-      const now = yield* Clock.currentTimeMillis
-      // at least a second between rounds, so a failing refresh near expiry does not spin
-      yield* Effect.sleep(Duration.millis(Math.max(1000, expiresAt.epochMillis - marginMs - now)))
-      yield* refresh
-    })
-  )
-}
 
 /** The accountability mode a passport's token claims, read without verifying it. */
 const accountabilityOf = (token: string): string | undefined =>
@@ -154,63 +170,34 @@ interface Progress {
 const outcomeOf = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isSuccess(exit) ? "completed" : Exit.isInterrupted(exit) ? "interrupted" : "failed"
 
-/** The scoped mission. */
-export const make = (
-  passports: PassportCalls,
-  options: MissionOptions
-): Effect.Effect<MissionHandle, IssueError, Scope.Scope> =>
+/** Finalizers run uninterruptibly: a step is made interruptible again so its timeout can stop it; its failure is logged. */
+const closingStep = (timeout: Duration.DurationInput) =>
+(jti: string, name: string, next: string, effect: Effect.Effect<unknown, unknown>) =>
+  effect.pipe(
+    Effect.interruptible,
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => new Error(`${name} took longer than ${Duration.format(timeout)}`)
+    }),
+    Effect.tapErrorCause((cause) => Effect.logError(`passport ${jti}: ${name} failed; ${next}`, cause)),
+    Effect.either,
+    Effect.map(Either.isRight),
+    Effect.annotateLogs({ passport_jti: jti, step: name })
+  )
+
+/**
+ * Keeps an issued passport alive for the length of the scope: checkpoints a
+ * little before each interval ends, refreshes a passport that is not enforced
+ * before it expires, and stops both once the passport is dead.
+ */
+const keepAlive = (
+  calls: PassportCalls,
+  issued: { readonly jti: string; readonly token: Redacted.Redacted<string>; readonly expires_at: DateTime.Utc },
+  seconds: number,
+  ttlSeconds: number | undefined,
+  progress: Ref.Ref<Progress>
+): Effect.Effect<MissionHandle, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const seconds = intervalSeconds(options.checkpoint_interval)
-    const finalizerTimeout = options.finalizerTimeout ?? Duration.seconds(10)
-    const progress = yield* Ref.make<Progress>({
-      pendingServices: new Set(),
-      pendingCount: 0,
-      allServices: new Set(),
-      log: []
-    })
-
-    // finalizers run uninterruptibly: the step is made interruptible again so its timeout can stop it
-    const step = (jti: string, name: string, effect: Effect.Effect<unknown, unknown>) =>
-      effect.pipe(
-        Effect.interruptible,
-        Effect.timeoutFail({
-          duration: finalizerTimeout,
-          onTimeout: () => new Error(`${name} took longer than ${Duration.format(finalizerTimeout)}`)
-        }),
-        Effect.catchAllCause((cause) =>
-          Effect.logError(
-            name === "revoke"
-              ? `mission ${jti}: revoke failed; the passport may outlive the mission`
-              : `mission ${jti}: ${name} failed; the passport is revoked next`,
-            cause
-          )
-        ),
-        Effect.annotateLogs({ passport_jti: jti, step: name })
-      )
-
-    const close = (jti: string, exit: Exit.Exit<unknown, unknown>) =>
-      Effect.gen(function*() {
-        const done = yield* Ref.get(progress)
-        const outcome = outcomeOf(exit)
-        yield* step(jti, "checkout", passports.checkout(jti, {
-          services_used: [...done.allServices],
-          actions_count: done.log.length,
-          summary: `mission ${outcome}`
-        }))
-        yield* step(jti, "revoke", passports.revoke(jti, `mission ${outcome}`))
-      })
-
-    const issued = yield* Effect.acquireRelease(
-      passports.issue({
-        agent_id: options.agent_id,
-        ttl_seconds: options.ttl_seconds,
-        scopes: options.scopes,
-        mission_ids: options.mission_id === undefined ? undefined : [options.mission_id],
-        checkpoint_interval_seconds: seconds,
-        intent: { summary: options.intent, services: options.services, will_delegate: options.will_delegate }
-      }),
-      (passport, exit) => close(passport.jti, exit)
-    )
     const current = yield* Ref.make({ token: issued.token, expiresAt: issued.expires_at })
 
     const checkpoint = Effect.gen(function*() {
@@ -218,10 +205,7 @@ export const make = (
         { services: [...p.pendingServices], count: p.pendingCount },
         { ...p, pendingServices: new Set<string>(), pendingCount: 0 }
       ])
-      const result = yield* passports.checkpoint(issued.jti, {
-        services_used: pending.services,
-        actions_count: pending.count
-      }).pipe(
+      const result = yield* calls.checkpoint(issued.jti, { services_used: pending.services, actions_count: pending.count }).pipe(
         Effect.tapError(() =>
           Ref.update(progress, (p) => ({
             ...p,
@@ -230,19 +214,31 @@ export const make = (
           }))
         )
       )
-      yield* Ref.set(current, { token: result.token, expiresAt: result.expires_at })
+      if (result.token !== undefined && result.expires_at !== undefined) {
+        yield* Ref.set(current, { token: result.token, expiresAt: result.expires_at })
+      }
       return result
     })
 
-    yield* Effect.forkScoped(checkpointEvery(issued.jti, seconds, checkpoint))
+    yield* Effect.forkScoped(
+      untilFinal(issued.jti, "checkpoints", Effect.zipRight(Effect.sleep(Duration.seconds(checkpointPeriod(seconds))), Effect.asVoid(checkpoint)))
+    )
     if (accountabilityOf(Redacted.value(issued.token)) !== "enforced") {
-      // enforced passports live on through their checkpoints; the others are refreshed before they expire
-      const refresh = Effect.gen(function*() {
-        const latest = yield* Ref.get(current)
-        const refreshed = yield* passports.refresh(latest.token, options.ttl_seconds)
-        yield* Ref.set(current, { token: refreshed.token, expiresAt: refreshed.expires_at })
-      })
-      yield* Effect.forkScoped(refreshBeforeExpiry(issued.jti, options.ttl_seconds, Ref.get(current), refresh))
+      // enforced passports live on through their checkpoints; the others are refreshed a little before they expire
+      const marginMs = Math.max(5, Math.round((ttlSeconds ?? Api.PassportTtl.default) * 0.1)) * 1000
+      yield* Effect.forkScoped(untilFinal(
+        issued.jti,
+        "refreshes",
+        Effect.gen(function*() {
+          const { expiresAt } = yield* Ref.get(current)
+          const now = yield* Clock.currentTimeMillis
+          // at least a second between rounds, so a failing refresh near expiry does not spin
+          yield* Effect.sleep(Duration.millis(Math.max(1000, expiresAt.epochMillis - marginMs - now)))
+          const latest = yield* Ref.get(current)
+          const refreshed = yield* calls.refresh({ token: latest.token, ttl_seconds: ttlSeconds })
+          yield* Ref.set(current, { token: refreshed.token, expiresAt: refreshed.expires_at })
+        })
+      ))
     }
 
     return {
@@ -259,4 +255,95 @@ export const make = (
       checkpoint,
       actions: Effect.map(Ref.get(progress), (p) => p.log)
     }
+  })
+
+const noProgress: Progress = { pendingServices: new Set(), pendingCount: 0, allServices: new Set(), log: [] }
+
+const checkoutReport = (progress: Progress, outcome: string) => ({
+  services_used: [...progress.allServices],
+  actions_count: progress.log.length,
+  summary: `mission ${outcome}`
+})
+
+/** `passports.mission`: issue, keep alive, and on close check out, then revoke. */
+export const passportMission = (
+  calls: PassportCalls,
+  options: MissionOptions
+): Effect.Effect<MissionHandle, Effect.Effect.Error<ReturnType<PassportCalls["issue"]>>, Scope.Scope> =>
+  Effect.gen(function*() {
+    const seconds = yield* interval(options)
+    const step = closingStep(options.finalizerTimeout ?? Duration.seconds(10))
+    const progress = yield* Ref.make(noProgress)
+    const issued = yield* Effect.acquireRelease(
+      calls.issue({
+        agent_id: options.agent_id,
+        ttl_seconds: options.ttl_seconds,
+        scopes: options.scopes,
+        mission_ids: options.mission_id === undefined ? undefined : [options.mission_id],
+        checkpoint_interval_seconds: seconds,
+        intent: { summary: options.intent, services: options.services, will_delegate: options.will_delegate }
+      }),
+      ({ jti }, exit) =>
+        Effect.gen(function*() {
+          const outcome = outcomeOf(exit)
+          yield* step(jti, "checkout", "the passport is revoked next", calls.checkout(jti, checkoutReport(yield* Ref.get(progress), outcome)))
+          yield* step(jti, "revoke", "the passport may outlive the mission", calls.revoke({ jti, reason: `mission ${outcome}` }))
+        })
+    )
+    // kept alive by fibers of the scope, closed (interrupted) before the passport is checked out
+    return yield* keepAlive(calls, issued, seconds, options.ttl_seconds, progress)
+  })
+
+/**
+ * `missions.scoped`: start the mission and its passport, keep the passport
+ * alive, and on close check it out, then complete the mission with its output
+ * (success) or revoke it (failure, interruption) — either revokes every
+ * passport bound to it. Should that transition fail, the passport is revoked
+ * directly.
+ */
+export const scopedMission = (
+  missions: MissionCalls,
+  passports: PassportCalls,
+  options: ScopedMissionOptions
+): Effect.Effect<ScopedMissionHandle, Effect.Effect.Error<ReturnType<MissionCalls["start"]>>, Scope.Scope> =>
+  Effect.gen(function*() {
+    const seconds = yield* interval(options)
+    const step = closingStep(options.finalizerTimeout ?? Duration.seconds(10))
+    const output = yield* Ref.make<Option.Option<unknown>>(Option.none())
+    const progress = yield* Ref.make(noProgress)
+    const started = yield* Effect.acquireRelease(
+      missions.start({
+        agent_id: options.agent_id,
+        intent_summary: options.intent_summary,
+        intent_services: options.intent_services,
+        ttl_seconds: options.ttl_seconds,
+        passport_ttl_seconds: options.passport_ttl_seconds,
+        checkpoint_interval_seconds: seconds,
+        scopes: options.scopes
+      }),
+      (started, exit) =>
+        Effect.gen(function*() {
+          const outcome = outcomeOf(exit)
+          const missionId = started.mission_id
+          const handle = { jti: started.passport.jti }
+          yield* step(handle.jti, "checkout", `mission ${missionId} is closed next`, passports.checkout(handle.jti, checkoutReport(yield* Ref.get(progress), outcome)))
+          const completed = Exit.isSuccess(exit) && (yield* step(
+            handle.jti,
+            "complete",
+            `mission ${missionId} is revoked instead`,
+            Effect.flatMap(Ref.get(output), (value) => missions.complete(missionId, Option.isSome(value) ? { output: value.value } : {}))
+          ))
+          const closed = completed || (yield* step(
+            handle.jti,
+            "revoke mission",
+            "its passport is revoked directly",
+            missions.revoke(missionId, { reason: "operator_initiated_clean", notes: `scope ${outcome}` })
+          ))
+          if (!closed) {
+            yield* step(handle.jti, "revoke", "the passport may outlive the scope", passports.revoke({ jti: handle.jti, reason: `mission ${outcome}` }))
+          }
+        })
+    )
+    const alive = yield* keepAlive(passports, started.passport, seconds, options.passport_ttl_seconds, progress)
+    return { ...alive, missionId: started.mission_id, setOutput: (value: unknown) => Ref.set(output, Option.some(value)) }
   })

@@ -12,3 +12,16 @@ export const paginate = <A, E>(
   Stream.paginateEffect(1, (page) =>
     Effect.map(fetchPage(page), ({ hasMore, items }) => [items, hasMore ? Option.some(page + 1) : Option.none<number>()] as const)
   ).pipe(Stream.flatMap(Stream.fromIterable))
+
+/**
+ * One page of a listing: its items, and whether another follows (`has_more`
+ * when the answer says so, else whether the page came back full).
+ */
+export const pageOf = <A>(
+  items: ReadonlyArray<A>,
+  answer: { readonly has_more?: boolean | undefined },
+  limit: number
+): { readonly items: ReadonlyArray<A>; readonly hasMore: boolean } => ({
+  items,
+  hasMore: answer.has_more ?? items.length >= limit
+})

@@ -157,7 +157,11 @@ export const transportError = (
   message = "connect ECONNREFUSED 127.0.0.1:443"
 ): Effect.Effect<never, HttpClientError.HttpClientError> =>
   Effect.tryPromise({
-    try: () => Promise.reject(new TypeError("fetch failed", { cause: new Error(message) })),
+    // as Node's fetch fails: a TypeError whose cause is the socket's error, with its code
+    try: () =>
+      Promise.reject(
+        new TypeError("fetch failed", { cause: Object.assign(new Error(message), { code: /\b(E[A-Z_]+)\b/.exec(message)?.[1] }) })
+      ),
     catch: (cause) => new HttpClientError.RequestError({ request: request.raw, reason: "Transport", cause })
   })
 

@@ -11,7 +11,7 @@ import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { stackOver, wrapHttpClient } from "./support/Client.js"
+import { stackOver, wrapHttpClient } from "./support/Emulator.js"
 
 const StackLive = Emulator.layerStack()
 
@@ -32,7 +32,7 @@ const CountingStack = stackOver((client) =>
 )
 
 const enforcedAgent = (name: string) =>
-  Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: "enforced" }))
+  Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: name, accountability_mode: "enforced" }))
 
 const issueFor = (agentId: string, ttl_seconds = 900) =>
   Effect.flatMap(Passports.Passports, (passports) =>
@@ -90,7 +90,7 @@ describe("Passports through the SDK", () => {
       const [, payload, signature] = Redacted.value(issued.token).split(".") as [string, string, string]
       const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")
       expect(yield* reason(`${none}.${payload}.${signature}`)).toBe("invalid_signature")
-      const online = yield* passports.verify(`${none}.${payload}.${signature}`)
+      const online = yield* passports.verify({ token: `${none}.${payload}.${signature}` })
       expect(online.valid === false && online.reason).toBe("invalid_signature")
       expect(yield* reason(`${Redacted.value(issued.token).split(".").slice(0, 2).join(".")}.AAAA`)).toBe("invalid_signature")
       // the token is Redacted: it does not show when the passport is logged or printed
@@ -98,14 +98,14 @@ describe("Passports through the SDK", () => {
       expect(JSON.stringify(issued)).not.toContain(Redacted.value(issued.token))
 
       // a passport signed by another STACK: its key is not in this JWKS
-      const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register("foreign-agent", { accountability_mode: "standard" })).pipe(
+      const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "foreign-agent", accountability_mode: "standard" })).pipe(
         Effect.flatMap((other) => Effect.flatMap(Passports.Passports, (p) => p.issue({ agent_id: other.id }))),
         Effect.provide(Emulator.layerStack())
       )
       expect(yield* reason(foreign.token)).toBe("unknown_key")
 
       // still valid offline after an online revocation; checkRevocation asks STACK
-      yield* passports.revoke(issued.jti, "test")
+      yield* passports.revoke({ jti: issued.jti, reason: "test" })
       expect((yield* passports.verifyOffline(issued.token)).jti).toBe(issued.jti)
       expect(yield* reason(issued.token, { checkRevocation: true })).toBe("revoked")
 
@@ -122,7 +122,7 @@ describe("Passports through the SDK", () => {
       const agent = yield* enforcedAgent("jwks-cache")
       for (let i = 0; i < 3; i++) yield* passports.verifyOffline((yield* issueFor(agent.id)).token)
       expect(jwksFetches).toBe(1)
-      const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register("jwks-foreign", { accountability_mode: "standard" })).pipe(
+      const foreign = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "jwks-foreign", accountability_mode: "standard" })).pipe(
         Effect.flatMap((other) => Effect.flatMap(Passports.Passports, (p) => p.issue({ agent_id: other.id }))),
         Effect.provide(Emulator.layerStack())
       )
@@ -140,7 +140,7 @@ describe("Passports through the SDK", () => {
       yield* passports.verifyOffline((yield* issueFor(agent.id)).token)
       expect(jwksFetches).toBe(4)
       // public endpoints get no credentials
-      yield* passports.verify(foreign.token)
+      yield* passports.verify({ token: foreign.token })
       expect(publicAuthorization.length).toBe(5)
       expect(publicAuthorization.every((header) => header === undefined)).toBe(true)
     }).pipe(Effect.provide(CountingStack)))
@@ -150,16 +150,16 @@ describe("Passports through the SDK", () => {
       const passports = yield* Passports.Passports
       const agent = yield* enforcedAgent("typed-errors")
       const revoked = yield* issueFor(agent.id)
-      yield* passports.revoke(revoked.jti)
+      yield* passports.revoke({ jti: revoked.jti })
       const afterRevoke = yield* Effect.flip(passports.checkpoint(revoked.jti, { services_used: [], actions_count: 0 }))
       expect(afterRevoke._tag).toBe("AuthenticationError")
       expect(afterRevoke._tag === "AuthenticationError" && afterRevoke.code).toBe("PASSPORT_REVOKED")
-      const refreshRevoked = yield* Effect.flip(passports.refresh(revoked.token))
+      const refreshRevoked = yield* Effect.flip(passports.refresh({ token: revoked.token }))
       expect(refreshRevoked._tag === "AuthenticationError" && refreshRevoked.code).toBe("PASSPORT_REVOKED")
 
       const old = yield* issueFor(agent.id, 60)
       yield* TestClock.adjust("25 hours")
-      const expired = yield* Effect.flip(passports.refresh(old.token))
+      const expired = yield* Effect.flip(passports.refresh({ token: old.token }))
       expect(expired._tag === "AuthenticationError" && expired.code).toBe("PASSPORT_EXPIRED")
       const checkpoint = yield* Effect.flip(passports.checkpoint(old.jti, { services_used: [], actions_count: 0 }))
       expect(checkpoint._tag === "AuthenticationError" && checkpoint.code).toBe("PASSPORT_EXPIRED")
@@ -183,11 +183,11 @@ describe("Passports through the SDK", () => {
       expect((yield* passports.verifyOffline(first.passport.token)).stk.mission_id).toBe(first.mission_id)
       expect((yield* missions.get(first.mission_id)).status).toBe("active")
 
-      const done = yield* missions.complete(first.mission_id, { sent: true })
+      const done = yield* missions.complete(first.mission_id, { output: { sent: true } })
       expect(done.transitioned).toBe(true)
-      expect(done.mission.status).toBe("completed")
+      expect(done.mission?.status).toBe("completed")
       expect(done.revoked_passports).toContain(first.passport.jti)
-      const verdict = yield* passports.verify(first.passport.token)
+      const verdict = yield* passports.verify({ token: first.passport.token })
       expect(verdict.valid === false && verdict.reason).toBe("revoked")
       expect((yield* missions.complete(first.mission_id)).transitioned).toBe(false)
       const renew = yield* Effect.flip(missions.renew(first.mission_id))
@@ -204,8 +204,8 @@ describe("Stack.asAgent", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(directory, { recursive: true, force: true })))
       const emulator = yield* Emulator.Emulator
       const operator = yield* Agents.Agents
-      const me = yield* operator.register("keyed-agent", { accountability_mode: "logged" })
-      const other = yield* operator.register("other-agent")
+      const me = yield* operator.register({ name: "keyed-agent", accountability_mode: "logged" })
+      const other = yield* operator.register({ name: "other-agent" })
 
       const seen: Array<{ readonly path: string; readonly authorization: string }> = []
       const watching = wrapHttpClient((client) =>
@@ -225,7 +225,7 @@ describe("Stack.asAgent", () => {
         expect((yield* agents.get(me.id)).name).toBe("keyed-agent")
         const notMine = yield* Effect.flip(agents.get(other.id))
         expect(notMine._tag).toBe("NotFoundError")
-        const register = yield* Effect.flip(agents.register("sneaky"))
+        const register = yield* Effect.flip(agents.register({ name: "sneaky" }))
         expect(register._tag).toBe("ForbiddenError")
         const issued = yield* passports.issue({ agent_id: me.id, intent: { summary: "as myself", services: [] } })
         expect((yield* passports.verifyOffline(issued.token)).sub).toBe(me.id)

@@ -5,7 +5,7 @@
  * the missions assigned to it. Everything else is the operator's.
  */
 import * as Effect from "effect/Effect"
-import type { Actor } from "./Action.js"
+import type { Actor } from "./Audit.js"
 import { refuse, type StackFailure } from "./Failure.js"
 
 /** Whether the caller is an agent (with its enrolled key), not the operator. */

@@ -5,7 +5,7 @@
  * outliving the parent), refresh (within a day of expiry), checkpoint and
  * checkout (accountability), and revocation with cascade.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import type { AccountabilityMode } from "@getstack/effect/api/Agents"
 import {
@@ -40,27 +40,17 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { type Actor, audited, type EntrySpec } from "./Action.js"
-import * as Agents from "./Agents.js"
-import { notFound, refuse, type StackFailure } from "./Failure.js"
-import { newId } from "./Ids.js"
-import * as MissionRecords from "./MissionRecords.js"
-import * as Policy from "./Policy.js"
+import * as Agents from "../agents/Agents.js"
+import type * as AgentsStore from "../agents/Store.js"
+import { type Actor, audited, type EntrySpec } from "../core/Audit.js"
+import { notFound, refuse, type StackFailure } from "../core/Failure.js"
+import { newId } from "../core/Ids.js"
+import { decodeJwt, verifyEd25519 } from "../core/Jwt.js"
+import * as Policy from "../core/Policy.js"
+import * as MissionsStore from "../missions/Store.js"
 import * as Revocation from "./Revocation.js"
-import { decodeJwt, SigningKey, verifyEd25519 } from "./Signing.js"
-import {
-  byJti,
-  type Issued,
-  limitsOf,
-  mint,
-  ownPassport,
-  type PassportRow,
-  resign,
-  seconds,
-  stkOf
-} from "./PassportStore.js"
-
-export type { Issued, PassportRow } from "./PassportStore.js"
+import { type Issued, mint, resign, seconds, SigningKey } from "./Signing.js"
+import * as Store from "./Store.js"
 
 type VerifyRequest = typeof VerifyPassportRequest.Type
 type DelegateRequest = typeof DelegatePassportRequest.Type
@@ -73,11 +63,58 @@ type ActiveQuery = typeof ListActiveQuery.Type
 const MODE_RANK: Record<AccountabilityMode, number> = { standard: 0, logged: 1, enforced: 2 }
 
 // ---------------------------------------------------------------------------
+// the checks every passport action starts with
+
+/**
+ * One of the operator's passports, visible to the caller (an agent sees only
+ * its own); `NOT_FOUND` otherwise.
+ */
+export const ownPassport = (actor: Actor, jti: string) =>
+  Effect.gen(function*() {
+    const row = yield* Store.byJti(jti)
+    return row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)
+      ? yield* notFound("passport", jti)
+      : row
+  })
+
+/** Refuses a revoked passport, or one whose latest `exp` has passed. */
+export const requireLive = (row: Store.PassportRow, now: number) =>
+  row.revoked_at !== null
+    ? refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
+    : now >= row.expires_at
+    ? refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
+    : Effect.void
+
+/** The latest `exp` (epoch seconds) a passport may get: its mission's end and its parent's current expiry. */
+export const limitsOf = (row: Store.PassportRow, now: number) =>
+  Effect.gen(function*() {
+    let notAfter = Number.POSITIVE_INFINITY
+    if (row.mission_id !== null) {
+      const mission = yield* MissionsStore.byId(row.mission_id)
+      if (mission === undefined || !MissionsStore.isLive(mission, now)) {
+        return yield* refuse("MISSION_NOT_ACTIVE", `mission ${row.mission_id} is not active`)
+      }
+      notAfter = Math.min(notAfter, seconds(mission.expires_at))
+    }
+    if (row.parent_jti !== null) {
+      const parent = yield* Store.byJti(row.parent_jti)
+      if (parent === undefined || parent.revoked_at !== null) {
+        return yield* refuse("PASSPORT_REVOKED", `the parent passport ${row.parent_jti} was revoked`)
+      }
+      if (now >= parent.expires_at) {
+        return yield* refuse("PASSPORT_EXPIRED", `the parent passport ${row.parent_jti} expired: refresh it first`)
+      }
+      notAfter = Math.min(notAfter, seconds(parent.expires_at))
+    }
+    return notAfter
+  })
+
+// ---------------------------------------------------------------------------
 // verification
 
 type Inspection =
   | { readonly ok: false; readonly reason: InvalidReason; readonly message: string }
-  | { readonly ok: true; readonly claims: PassportClaims; readonly row: PassportRow | undefined }
+  | { readonly ok: true; readonly claims: PassportClaims; readonly row: Store.PassportRow | undefined }
 
 const decodeClaims = Schema.decodeUnknownEither(PassportClaims)
 
@@ -97,11 +134,11 @@ const inspect = (token: string) =>
     const claims = decodeClaims(jwt.payload)
     if (Either.isLeft(claims)) return invalid("malformed", "the token's claims are not a passport's")
     if (claims.right.iss !== ISSUER) return invalid("wrong_issuer", `the token's issuer is not ${ISSUER}`)
-    const inspection: Inspection = { ok: true, claims: claims.right, row: yield* byJti(claims.right.jti) }
+    const inspection: Inspection = { ok: true, claims: claims.right, row: yield* Store.byJti(claims.right.jti) }
     return inspection
   })
 
-const effectiveExpiry = (claims: PassportClaims, row: PassportRow) => Math.min(claims.exp * 1000, row.expires_at)
+const effectiveExpiry = (claims: PassportClaims, row: Store.PassportRow) => Math.min(claims.exp * 1000, row.expires_at)
 
 /**
  * Whether a token is a live passport: signed by this server, issued by it,
@@ -165,7 +202,7 @@ const presented = (actor: Actor, token: string, field: "token" | "parent_token")
 // ---------------------------------------------------------------------------
 // issue
 
-const checkAgentMayHold = (agent: Agents.AgentRow) =>
+const checkAgentMayHold = (agent: AgentsStore.AgentRow) =>
   agent.status !== "active"
     ? refuse("AGENT_SUSPENDED", `agent ${agent.id} is suspended`)
     : agent.passport_blocked === 1
@@ -191,9 +228,9 @@ const identityClaims = (ids: ReadonlyArray<string> | undefined): Effect.Effect<A
 /** A live mission of the operator that `agentId` may hold a passport for. */
 const missionFor = (actor: Actor, missionId: string, agentId: string, now: number) =>
   Effect.gen(function*() {
-    const mission = yield* MissionRecords.byId(missionId)
+    const mission = yield* MissionsStore.byId(missionId)
     if (mission === undefined || mission.operator_id !== actor.operatorId) return yield* notFound("mission", missionId)
-    if (!MissionRecords.isLive(mission, now)) {
+    if (!MissionsStore.isLive(mission, now)) {
       return yield* refuse("MISSION_NOT_ACTIVE", `mission ${missionId} is not active`)
     }
     if (mission.agent_id !== null && mission.agent_id !== agentId) {
@@ -338,7 +375,7 @@ export const delegate = (actor: Actor, request: DelegateRequest) =>
       }
       const child = yield* Agents.operatorRow(actor.operatorId, request.child_agent_id)
       yield* checkAgentMayHold(child)
-      const parentStk = stkOf(parent)
+      const parentStk = Store.stkOf(parent)
       const mode = child.accountability_mode
       if (MODE_RANK[mode] < MODE_RANK[parentStk.accountability]) {
         return yield* refuse(
@@ -407,28 +444,9 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
 // ---------------------------------------------------------------------------
 // revocation and listing
 
-const unrevoked = (where: { readonly operatorId: string; readonly agentId?: string; readonly missionId?: string }) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<Revocation.PassportRef>`
-      SELECT jti, agent_id, parent_jti, revoked_at FROM passports
-      WHERE ${
-      sql.and([
-        sql`operator_id = ${where.operatorId}`,
-        sql`revoked_at IS NULL`,
-        ...(where.agentId === undefined ? [] : [sql`agent_id = ${where.agentId}`]),
-        ...(where.missionId === undefined ? [] : [sql`mission_id = ${where.missionId}`])
-      ])
-    }
-      ORDER BY issued_at ASC, rowid ASC`)
-
-const jtisOf = (revocation: Revocation.Revocation) => [...revocation.direct, ...revocation.cascaded].map((r) => r.jti)
-
 /** Revokes every passport bound to a mission, with their descendants. */
 export const revokeBound = (operatorId: string, missionId: string, reason: string) =>
-  Effect.flatMap(unrevoked({ operatorId, missionId }), (targets) => Revocation.revoke(targets, reason))
-
-/** All the passports a revocation revoked, directly or by cascade. */
-export const revokedJtis = (revocation: Revocation.Revocation): Array<string> => jtisOf(revocation)
+  Effect.flatMap(Store.unrevoked({ operatorId, missionId }), (targets) => Revocation.revoke(targets, reason))
 
 /**
  * Revokes a passport and, by cascade, every passport delegated from it.
@@ -464,7 +482,7 @@ const bulk = (revocation: Revocation.Revocation) =>
   new BulkRevocation({
     revoked_count: revocation.direct.length,
     cascaded_count: revocation.cascaded.length,
-    jtis: jtisOf(revocation)
+    jtis: Revocation.revokedJtis(revocation)
   })
 
 /** Revokes every passport of an agent not yet revoked (expired ones too, so they cannot be refreshed), with their descendants. */
@@ -481,7 +499,7 @@ export const revokeAgent = (actor: Actor, request: RevokeAgentRequest) =>
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "revoke passports in bulk")
       yield* Agents.operatorRow(actor.operatorId, request.agent_id)
-      const targets = yield* unrevoked({ operatorId: actor.operatorId, agentId: request.agent_id })
+      const targets = yield* Store.unrevoked({ operatorId: actor.operatorId, agentId: request.agent_id })
       return yield* Revocation.revoke(targets, request.reason ?? null)
     })
   ).pipe(Effect.map(bulk))
@@ -498,12 +516,12 @@ export const revokeAll = (actor: Actor, request: RevokeAllRequest) =>
     },
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "revoke passports in bulk")
-      const targets = yield* unrevoked({ operatorId: actor.operatorId })
+      const targets = yield* Store.unrevoked({ operatorId: actor.operatorId })
       return yield* Revocation.revoke(targets, request.reason ?? null)
     })
   ).pipe(Effect.map(bulk))
 
-const toSummary = (row: PassportRow) =>
+const toSummary = (row: Store.PassportRow) =>
   new PassportSummary({
     jti: row.jti,
     agent_id: row.agent_id,
@@ -527,18 +545,7 @@ export const listActive = (
   Effect.gen(function*() {
     if (query.agent_id !== undefined) yield* Policy.requireSelf(actor, query.agent_id, "list passports")
     const agentId = query.agent_id ?? actor.agentId ?? undefined
-    const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
-    const rows = yield* sql<PassportRow>`
-      SELECT * FROM passports WHERE ${
-      sql.and([
-        sql`operator_id = ${actor.operatorId}`,
-        sql`revoked_at IS NULL`,
-        sql`expires_at > ${now}`,
-        ...(agentId === undefined ? [] : [sql`agent_id = ${agentId}`]),
-        ...(query.session_id === undefined ? [] : [sql`session_id = ${query.session_id}`])
-      ])
-    }
-      ORDER BY issued_at DESC, rowid DESC`
+    const rows = yield* Store.live({ operatorId: actor.operatorId, now, agentId, sessionId: query.session_id })
     return new ActivePassports({ passports: rows.map(toSummary) })
   })

@@ -2,7 +2,7 @@
  * Per-agent Ed25519 keys: enrollment with proof of possession, and the agent
  * JWTs signed with an enrolled key that authenticate an agent's requests.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import {
   AgentJwt,
@@ -14,25 +14,19 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import { randomBytes } from "node:crypto"
-import { type Actor, audited } from "./Action.js"
+import { type Actor, audited } from "../core/Audit.js"
+import { refuse, type StackFailure } from "../core/Failure.js"
+import { newId } from "../core/Ids.js"
+import { decodeJwt, ed25519PublicKey, fromBase64url, verifyEd25519 } from "../core/Jwt.js"
+import * as Policy from "../core/Policy.js"
 import * as Agents from "./Agents.js"
-import { refuse, type StackFailure } from "./Failure.js"
-import { newId } from "./Ids.js"
-import * as Policy from "./Policy.js"
-import { decodeJwt, ed25519PublicKey, fromBase64url, verifyEd25519 } from "./Signing.js"
+import * as Store from "./Store.js"
 
 /** How long an enrollment challenge may be answered, in milliseconds. */
 export const CHALLENGE_TTL_MS = 5 * 60 * 1000
 
 /** The clock skew allowed when checking an agent JWT's times, in seconds. */
 export const CLOCK_SKEW_SECONDS = 5
-
-interface ChallengeRow {
-  readonly id: string
-  readonly challenge: string
-  readonly expires_at: number
-  readonly used_at: number | null
-}
 
 /** Issues a single-use challenge (32 random bytes, base64url) for the agent's next key. */
 export const enrollmentChallenge = (actor: Actor, agentId: string) =>
@@ -41,7 +35,6 @@ export const enrollmentChallenge = (actor: Actor, agentId: string) =>
     { action: "agent.enrollment_challenge", agentId: () => agentId, agentIdOnFailure: agentId },
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "request an enrollment challenge")
-      const sql = yield* SqlClient.SqlClient
       yield* Agents.findRow(actor, agentId)
       const now = yield* Clock.currentTimeMillis
       const row = {
@@ -52,7 +45,7 @@ export const enrollmentChallenge = (actor: Actor, agentId: string) =>
         expires_at: now + CHALLENGE_TTL_MS,
         created_at: now
       }
-      yield* sql`INSERT INTO enrollment_challenges ${sql.insert(row)}`
+      yield* Store.insertChallenge(row)
       return new EnrollmentChallenge({
         challenge_id: row.id,
         challenge: row.challenge,
@@ -65,12 +58,7 @@ const enrollmentFailed = (message: string) => refuse("ENROLLMENT_FAILED", messag
 
 /** Marks a challenge used, so a failed attempt cannot be retried with it. */
 const burn = (actor: Actor, agentId: string, challengeId: string) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const now = yield* Clock.currentTimeMillis
-    yield* sql`UPDATE enrollment_challenges SET used_at = ${now}
-      WHERE id = ${challengeId} AND operator_id = ${actor.operatorId} AND agent_id = ${agentId} AND used_at IS NULL`
-  })
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Store.burnChallenge(actor.operatorId, agentId, challengeId, now))
 
 /**
  * Enrolls the agent's public key after checking its proof of possession: the
@@ -83,12 +71,9 @@ export const enroll = (actor: Actor, agentId: string, request: EnrollAgentKeyReq
     { action: "agent.enroll", agentId: () => agentId, agentIdOnFailure: agentId },
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "enroll keys")
-      const sql = yield* SqlClient.SqlClient
       yield* Agents.findRow(actor, agentId)
       const now = yield* Clock.currentTimeMillis
-      const [challenge] = yield* sql<ChallengeRow>`
-        SELECT id, challenge, expires_at, used_at FROM enrollment_challenges
-        WHERE id = ${request.challenge_id} AND operator_id = ${actor.operatorId} AND agent_id = ${agentId}`
+      const challenge = yield* Store.challenge(actor.operatorId, agentId, request.challenge_id)
       if (challenge === undefined) return yield* enrollmentFailed("no such enrollment challenge for this agent")
       if (challenge.used_at !== null) {
         return yield* enrollmentFailed("the enrollment challenge was already used: request a new one")
@@ -96,7 +81,7 @@ export const enroll = (actor: Actor, agentId: string, request: EnrollAgentKeyReq
       if (challenge.expires_at <= now) {
         return yield* enrollmentFailed("the enrollment challenge expired: request a new one")
       }
-      yield* sql`UPDATE enrollment_challenges SET used_at = ${now} WHERE id = ${challenge.id}`
+      yield* Store.useChallenge(challenge.id, now)
       const publicKey = ed25519PublicKey(request.public_key.x)
       if (publicKey === null) return yield* enrollmentFailed("public_key is not an Ed25519 public key")
       const signature = fromBase64url(request.signed_challenge)
@@ -105,11 +90,7 @@ export const enroll = (actor: Actor, agentId: string, request: EnrollAgentKeyReq
       }
       const keyId = newId("key")
       const publicJwk = JSON.stringify({ kty: "OKP", crv: "Ed25519", x: request.public_key.x })
-      yield* sql`INSERT INTO agent_keys ${
-        sql.insert({ agent_id: agentId, key_id: keyId, public_jwk: publicJwk, enrolled_at: now })
-      }
-        ON CONFLICT (agent_id) DO UPDATE SET key_id = excluded.key_id, public_jwk = excluded.public_jwk,
-          enrolled_at = excluded.enrolled_at`
+      yield* Store.upsertKey({ agent_id: agentId, key_id: keyId, public_jwk: publicJwk, enrolled_at: now })
       return new EnrolledAgentKey({ agent_id: agentId, key_id: keyId, enrolled_at: DateTime.unsafeMake(now) })
     })
   ).pipe(
@@ -157,10 +138,7 @@ export const authenticate = (
       return yield* unauthorized("it is not valid yet")
     }
     if (exp <= now - CLOCK_SKEW_SECONDS) return yield* unauthorized("it expired")
-    const sql = yield* SqlClient.SqlClient
-    const [row] = yield* sql<{ operator_id: string; status: string; public_jwk: string }>`
-      SELECT a.operator_id AS operator_id, a.status AS status, k.public_jwk AS public_jwk
-      FROM agents a JOIN agent_keys k ON k.agent_id = a.id WHERE a.id = ${sub}`
+    const row = yield* Store.withKey(sub)
     if (row === undefined) return yield* unauthorized("no enrolled agent has that id")
     const { x } = JSON.parse(row.public_jwk) as { readonly x: string }
     const publicKey = ed25519PublicKey(x)
@@ -172,11 +150,8 @@ export const authenticate = (
     const { jti } = jwt.payload
     if (jti !== undefined) {
       if (typeof jti !== "string" || jti === "" || jti.length > 200) return yield* unauthorized("its jti must be a short string")
-      yield* sql`DELETE FROM agent_jwt_uses WHERE expires_at < ${Math.floor(now) - CLOCK_SKEW_SECONDS}`
-      const fresh = yield* sql`
-        INSERT INTO agent_jwt_uses ${sql.insert({ agent_id: sub, jti, expires_at: exp })}
-        ON CONFLICT DO NOTHING RETURNING jti`
-      if (fresh.length === 0) return yield* unauthorized("it was already used (its jti was seen before)")
+      const fresh = yield* Store.useJwt(sub, jti, exp, Math.floor(now) - CLOCK_SKEW_SECONDS)
+      if (!fresh) return yield* unauthorized("it was already used (its jti was seen before)")
     }
     return { operatorId: row.operator_id, agentId: sub }
   })

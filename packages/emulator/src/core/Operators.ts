@@ -1,3 +1,6 @@
+/**
+ * Operators and their API keys (stored hashed).
+ */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { sha256Hex } from "@getstack/effect/api/Audit"
 import * as Clock from "effect/Clock"
@@ -19,6 +22,7 @@ export interface OperatorWithKey {
   readonly apiKey: Redacted.Redacted<string>
 }
 
+/** What an API key looks like: `sk_live_…` or `sk_test_…`. */
 export const KEY_PATTERN = /^sk_(live|test)_[A-Za-z0-9_]{8,200}$/
 
 /** Creates an operator with an API key (`apiKey` when given, else a new `sk_test_…`). */
@@ -62,16 +66,11 @@ export const findByKey = (key: string) =>
   })
 
 /**
- * The operator a bearer token authenticates, or STACK's refusal:
- * `UNAUTHORIZED` without a token, `INVALID_API_KEY` for an unknown one.
+ * The operator an API key authenticates, or `INVALID_API_KEY` for a token
+ * that is not one of this server's keys.
  */
-export const authenticate = (authorization: string | undefined) =>
+export const authenticate = (token: string) =>
   Effect.gen(function*() {
-    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-    if (match === null) {
-      return yield* refuse("UNAUTHORIZED", "missing credentials: send Authorization: Bearer <API key>")
-    }
-    const token = match[1]!
     if (!token.startsWith("sk_")) {
       return yield* refuse("INVALID_API_KEY", "the bearer token is not an API key this server knows")
     }

@@ -1,3 +1,8 @@
+/**
+ * Who acts, and what the audit chain records of it: every action takes an
+ * `Actor`; mutating actions run `audited`, in one transaction with their
+ * entries.
+ */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import type { AuditEntry, AuditLayer } from "@getstack/effect/api/Audit"

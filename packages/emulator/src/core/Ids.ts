@@ -1,3 +1,6 @@
+/**
+ * Ids and API keys: STACK's prefixes over random base62.
+ */
 import { randomBytes } from "node:crypto"
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

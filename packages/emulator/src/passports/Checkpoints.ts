@@ -3,7 +3,6 @@
  * Undeclared services raise security signals; enforced passports live one
  * more interval per checkpoint; a checkout is reviewed clean or flagged.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import {
   type CheckpointRequest,
   CheckpointResult,
@@ -15,11 +14,13 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { type Actor, audited } from "./Action.js"
-import { refuse } from "./Failure.js"
-import { newId } from "./Ids.js"
-import * as Signals from "./Signals.js"
-import { limitsOf, ownPassport, type PassportRow, requireLive, resign, seconds } from "./PassportStore.js"
+import { type Actor, audited } from "../core/Audit.js"
+import { refuse } from "../core/Failure.js"
+import { newId } from "../core/Ids.js"
+import * as Signals from "../core/Signals.js"
+import { limitsOf, ownPassport, requireLive } from "./Passports.js"
+import { resign, seconds } from "./Signing.js"
+import * as Store from "./Store.js"
 
 const SIGNAL_OUTSIDE_SCOPE = "credential_outside_scope"
 
@@ -28,7 +29,7 @@ const SIGNAL_OUTSIDE_SCOPE = "credential_outside_scope"
  * intent: critical for enforced passports, a warning for logged ones, none
  * for standard ones.
  */
-const outsideScope = (row: PassportRow, used: ReadonlyArray<string>) =>
+const outsideScope = (row: Store.PassportRow, used: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (row.accountability === "standard") return []
     const declared = JSON.parse(row.intent_services) as Array<string>
@@ -59,7 +60,7 @@ const toSignal = (signal: Signals.SecuritySignal): typeof Signal.Type => ({
 })
 
 /** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
-const requireOpen = (row: PassportRow, now: number) =>
+const requireOpen = (row: Store.PassportRow, now: number) =>
   Effect.zipRight(
     requireLive(row, now),
     row.checked_out_at !== null ? refuse("CONFLICT", `passport ${row.jti} was already checked out`) : Effect.void
@@ -74,9 +75,8 @@ const requireOpen = (row: PassportRow, now: number) =>
 export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest) =>
   audited(
     actor,
-    { action: "passport.checkpoint", layer: "vault", agentId: (r) => r.agentId, passportJti: (r) => r.result.jti },
+    { action: "passport.checkpoint", layer: "vault", agentId: (r) => r.agentId, passportJti: () => jti },
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
       const now = yield* Clock.currentTimeMillis
       const row = yield* ownPassport(actor, jti)
       if (row.accountability === "standard") {
@@ -90,7 +90,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
         const resigned = yield* resign(row, exp)
         current = { token: resigned.passport.token, expiresAt: exp * 1000 }
       }
-      yield* sql`UPDATE passports SET last_checkpoint_at = ${now} WHERE jti = ${jti}`
+      yield* Store.markCheckpoint(jti, now)
       return {
         agentId: row.agent_id,
         result: new CheckpointResult({
@@ -115,7 +115,6 @@ export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
     actor,
     { action: "passport.checkout", layer: "vault", agentId: (r) => r.agent_id, passportJti: (r) => r.jti },
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
       const now = yield* Clock.currentTimeMillis
       const row = yield* ownPassport(actor, jti)
       yield* requireOpen(row, now)
@@ -123,21 +122,18 @@ export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
       const signals = yield* Signals.ofPassport(jti)
       const review = signals.some((signal) => signal.severity === "critical") ? "flagged" : "clean"
       const checkoutId = newId("cout")
-      yield* sql`INSERT INTO checkouts ${
-        sql.insert({
-          id: checkoutId,
-          operator_id: row.operator_id,
-          agent_id: row.agent_id,
-          passport_jti: jti,
-          review,
-          services_used: JSON.stringify(request.services_used),
-          actions_count: request.actions_count,
-          delegated_to: JSON.stringify(request.delegated_to ?? []),
-          summary: request.summary ?? null,
-          created_at: now
-        })
-      }`
-      yield* sql`UPDATE passports SET checked_out_at = ${now} WHERE jti = ${jti}`
+      yield* Store.checkOut({
+        id: checkoutId,
+        operator_id: row.operator_id,
+        agent_id: row.agent_id,
+        passport_jti: jti,
+        review,
+        services_used: JSON.stringify(request.services_used),
+        actions_count: request.actions_count,
+        delegated_to: JSON.stringify(request.delegated_to ?? []),
+        summary: request.summary ?? null,
+        created_at: now
+      })
       return {
         agent_id: row.agent_id,
         jti,

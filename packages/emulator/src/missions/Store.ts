@@ -1,15 +1,15 @@
 /**
- * Missions as stored, shared by the missions and passports domains (a
- * passport bound to a mission never outlives it).
+ * Missions as stored: the `missions` row, its contract form, and every SQL
+ * statement over it. Passports read it too: a passport bound to a mission
+ * never outlives it.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Mission, type MissionStatus } from "@getstack/effect/api/Missions"
+import type * as SqlError from "@effect/sql/SqlError"
+import { type ListMissionsQuery, Mission, MissionPageSize, type MissionStatus } from "@getstack/effect/api/Missions"
 import type { ScopeGrant } from "@getstack/effect/api/Passports"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import type { Actor } from "./Action.js"
-import { notFound } from "./Failure.js"
-import * as Policy from "./Policy.js"
+import * as Paging from "../core/Paging.js"
 
 /** A row of `missions`. Times are epoch milliseconds. */
 export interface MissionRow {
@@ -66,18 +66,62 @@ export const scopesOf = (row: MissionRow): ReadonlyArray<ScopeGrant> | undefined
 /** Whether passports may be issued for the mission at `now`: active and not expired. */
 export const isLive = (row: MissionRow, now: number): boolean => row.status === "active" && now < row.expires_at
 
-/**
- * One of the operator's missions, visible to the caller (an agent sees only
- * the missions assigned to it); `NOT_FOUND` otherwise.
- */
-export const findRow = (actor: Actor, id: string) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const [row] = yield* sql<MissionRow>`SELECT * FROM missions WHERE id = ${id} AND operator_id = ${actor.operatorId}`
-    return row === undefined || !Policy.actsFor(actor, row.agent_id) ? yield* notFound("mission", id) : row
-  })
-
 /** A mission by id, whoever's it is (`undefined` when none). */
-export const byId = (id: string) =>
+export const byId = (id: string): Effect.Effect<MissionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.map(sql<MissionRow>`SELECT * FROM missions WHERE id = ${id}`, (rows) => rows[0]))
+
+/** One of the operator's missions (`undefined` when none). */
+export const ofOperator = (operatorId: string, id: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<MissionRow>`SELECT * FROM missions WHERE id = ${id} AND operator_id = ${operatorId}`,
+      (rows) => rows[0]
+    ))
+
+/** Stores a new mission. */
+export const insert = (row: MissionRow) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.asVoid(sql`INSERT INTO missions ${sql.insert({ ...row })}`))
+
+/** Makes a passport the mission's current one. */
+export const setPassport = (id: string, jti: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.asVoid(sql`UPDATE missions SET passport_jti = ${jti} WHERE id = ${id}`))
+
+/** Stores a mission's terminal state. */
+export const updateTerminal = (row: MissionRow) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.asVoid(sql`UPDATE missions SET ${
+      sql.update({
+        status: row.status,
+        completed_at: row.completed_at,
+        revoked_at: row.revoked_at,
+        terminal_state: row.terminal_state,
+        revoke_reason: row.revoke_reason,
+        notes: row.notes,
+        output: row.output
+      })
+    } WHERE id = ${row.id}`))
+
+/** The operator's newest mission opened by a `start` with this hash that is still active at `now`. */
+export const startedBy = (operatorId: string, startHash: string, now: number) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<MissionRow>`
+        SELECT * FROM missions
+        WHERE operator_id = ${operatorId} AND start_hash = ${startHash} AND status = 'active' AND expires_at > ${now}
+        ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+      (rows) => rows[0]
+    ))
+
+/** One page of the operator's missions, newest first by `started_at`, optionally of one status. */
+export const page = (operatorId: string, query: ListMissionsQuery) =>
+  Paging.select<MissionRow>(query, MissionPageSize.default, (sql) => ({
+    from: sql`missions WHERE ${
+      sql.and([
+        sql`operator_id = ${operatorId}`,
+        ...(query.status === undefined ? [] : [sql`status = ${query.status}`])
+      ])
+    }`,
+    orderBy: sql`started_at DESC, rowid DESC`
+  }))

@@ -3,13 +3,11 @@
  * passports cannot outlive. Completing or revoking one revokes every passport
  * bound to it.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { sha256Hex } from "@getstack/effect/api/Audit"
 import {
   type CompleteMissionRequest,
   type ListMissionsQuery,
   MissionPage,
-  MissionPageSize,
   MissionTransition,
   MissionTtl,
   type OpenMissionRequest,
@@ -22,14 +20,17 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { type Actor, audited } from "./Action.js"
-import * as Agents from "./Agents.js"
-import { refuse, type StackFailure } from "./Failure.js"
-import { newId } from "./Ids.js"
-import * as MissionRecords from "./MissionRecords.js"
-import * as Passports from "./Passports.js"
-import * as Policy from "./Policy.js"
-import * as Revocation from "./Revocation.js"
+import * as Agents from "../agents/Agents.js"
+import { type Actor, audited } from "../core/Audit.js"
+import { notFound, refuse, type StackFailure } from "../core/Failure.js"
+import { newId } from "../core/Ids.js"
+import * as Paging from "../core/Paging.js"
+import * as Policy from "../core/Policy.js"
+import * as Passports from "../passports/Passports.js"
+import * as Revocation from "../passports/Revocation.js"
+import type * as Signing from "../passports/Signing.js"
+import * as PassportStore from "../passports/Store.js"
+import * as Store from "./Store.js"
 
 type CompleteRequest = typeof CompleteMissionRequest.Type
 
@@ -53,9 +54,8 @@ interface NewMission {
 
 const insert = (actor: Actor, m: NewMission) =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
-    const row: MissionRecords.MissionRow = {
+    const row: Store.MissionRow = {
       id: newId("ms"),
       operator_id: actor.operatorId,
       agent_id: m.agentId,
@@ -76,20 +76,28 @@ const insert = (actor: Actor, m: NewMission) =>
       checkpoint_interval_seconds: m.checkpointIntervalSeconds,
       scopes: m.scopes === null ? null : JSON.stringify(m.scopes)
     }
-    yield* sql`INSERT INTO missions ${sql.insert({ ...row })}`
+    yield* Store.insert(row)
     return row
   })
+
+/**
+ * One of the operator's missions, visible to the caller (an agent sees only
+ * the missions assigned to it); `NOT_FOUND` otherwise.
+ */
+const findRow = (actor: Actor, id: string) =>
+  Effect.flatMap(Store.ofOperator(actor.operatorId, id), (row) =>
+    row === undefined || !Policy.actsFor(actor, row.agent_id) ? notFound("mission", id) : Effect.succeed(row))
 
 /** Opens a mission without a passport. An agent caller is always assigned itself. */
 export const open = (actor: Actor, request: OpenMissionRequest) =>
   audited(
     actor,
-    { action: "mission.open", agentId: (mission) => mission.agent_id, agentIdOnFailure: request.agent_id ?? null },
+    { action: "mission.open", agentId: (row) => row.agent_id, agentIdOnFailure: request.agent_id ?? null },
     Effect.gen(function*() {
       if (request.agent_id !== undefined) yield* Policy.requireSelf(actor, request.agent_id, "open missions")
       const agentId = request.agent_id ?? actor.agentId
       if (agentId !== null) yield* Agents.operatorRow(actor.operatorId, agentId)
-      const row = yield* insert(actor, {
+      return yield* insert(actor, {
         agentId,
         intentSummary: request.intent_summary,
         intentServices: request.intent_services ?? [],
@@ -99,13 +107,12 @@ export const open = (actor: Actor, request: OpenMissionRequest) =>
         checkpointIntervalSeconds: null,
         scopes: null
       })
-      return MissionRecords.toMission(row)
     })
-  )
+  ).pipe(Effect.map(Store.toMission))
 
 /** The passport request for a mission's agent, from what `start` recorded. */
-const passportRequest = (row: MissionRecords.MissionRow, agentId: string): IssuePassportRequest => {
-  const scopes = MissionRecords.scopesOf(row)
+const passportRequest = (row: Store.MissionRow, agentId: string): IssuePassportRequest => {
+  const scopes = Store.scopesOf(row)
   return {
     agent_id: agentId,
     mission_ids: [row.id],
@@ -117,37 +124,29 @@ const passportRequest = (row: MissionRecords.MissionRow, agentId: string): Issue
 }
 
 /** Issues the mission's next passport and makes it the mission's current one. */
-const issueBound = (actor: Actor, row: MissionRecords.MissionRow, agentId: string) =>
+const issueBound = (actor: Actor, row: Store.MissionRow, agentId: string) =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
     const issued = yield* Passports.issueFor(actor, passportRequest(row, agentId))
-    yield* sql`UPDATE missions SET passport_jti = ${issued.jti} WHERE id = ${row.id}`
+    yield* Store.setPassport(row.id, issued.jti)
     return issued
   })
 
-const started = (row: MissionRecords.MissionRow, passport: IssuedPassport) =>
-  new StartedMission({ mission_id: row.id, mission: MissionRecords.toMission(row), passport })
+const started = (row: Store.MissionRow, passport: IssuedPassport) =>
+  new StartedMission({ mission_id: row.id, mission: Store.toMission(row), passport })
 
 const startedSpec = (action: string) => ({
   action,
-  agentId: (r: { readonly issued: Passports.Issued }) => r.issued.agentId,
-  passportJti: (r: { readonly issued: Passports.Issued }) => r.issued.jti,
-  followUps: (r: { readonly issued: Passports.Issued }) => [Passports.issueEntry(r.issued)]
+  agentId: (r: { readonly issued: Signing.Issued }) => r.issued.agentId,
+  passportJti: (r: { readonly issued: Signing.Issued }) => r.issued.jti,
+  followUps: (r: { readonly issued: Signing.Issued }) => [Passports.issueEntry(r.issued)]
 })
 
 /** The live mission an identical `start` opened, with its current passport. */
 const findStarted = (actor: Actor, startHash: string, now: number) =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const [row] = yield* sql<MissionRecords.MissionRow>`
-      SELECT * FROM missions
-      WHERE operator_id = ${actor.operatorId} AND start_hash = ${startHash} AND status = 'active' AND expires_at > ${now}
-      ORDER BY started_at DESC, rowid DESC LIMIT 1`
+    const row = yield* Store.startedBy(actor.operatorId, startHash, now)
     if (row === undefined) return undefined
-    const [passport] = row.passport_jti === null
-      ? []
-      : yield* sql<{ token: string; expires_at: number; revoked_at: number | null; checked_out_at: number | null }>`
-          SELECT token, expires_at, revoked_at, checked_out_at FROM passports WHERE jti = ${row.passport_jti}`
+    const passport = row.passport_jti === null ? undefined : yield* PassportStore.byJti(row.passport_jti)
     return { row, passport }
   })
 
@@ -207,31 +206,14 @@ export const start = (actor: Actor, request: StartMissionRequest) =>
   })
 
 /** One of the operator's missions (an agent caller sees only those assigned to it). */
-export const get = (actor: Actor, id: string) => Effect.map(MissionRecords.findRow(actor, id), MissionRecords.toMission)
+export const get = (actor: Actor, id: string) => Effect.map(findRow(actor, id), Store.toMission)
 
 /** One page of the operator's missions, newest first by `started_at`, optionally of one status. */
 export const list = (actor: Actor, query: ListMissionsQuery) =>
   Effect.gen(function*() {
     yield* Policy.operatorOnly(actor, "list missions")
-    const sql = yield* SqlClient.SqlClient
-    const page = query.page ?? 1
-    const limit = query.limit ?? MissionPageSize.default
-    const where = sql.and([
-      sql`operator_id = ${actor.operatorId}`,
-      ...(query.status === undefined ? [] : [sql`status = ${query.status}`])
-    ])
-    const rows = yield* sql<MissionRecords.MissionRow>`
-      SELECT * FROM missions WHERE ${where}
-      ORDER BY started_at DESC, rowid DESC LIMIT ${limit} OFFSET ${(page - 1) * limit}`
-    const [count] = yield* sql<{ total: number }>`SELECT COUNT(*) AS total FROM missions WHERE ${where}`
-    const total = count?.total ?? 0
-    return new MissionPage({
-      missions: rows.map(MissionRecords.toMission),
-      page,
-      limit,
-      total,
-      has_more: page * limit < total
-    })
+    const { items, ...page } = Paging.map(yield* Store.page(actor.operatorId, query), Store.toMission)
+    return new MissionPage({ missions: items, ...page })
   })
 
 /**
@@ -244,9 +226,9 @@ export const renew = (actor: Actor, id: string) =>
     actor,
     startedSpec("mission.renew"),
     Effect.gen(function*() {
-      const row = yield* MissionRecords.findRow(actor, id)
+      const row = yield* findRow(actor, id)
       const now = yield* Clock.currentTimeMillis
-      if (!MissionRecords.isLive(row, now)) {
+      if (!Store.isLive(row, now)) {
         return yield* refuse(
           "MISSION_NOT_ACTIVE",
           `mission ${id} is ${row.status === "active" ? "expired" : row.status}: open a new one`
@@ -260,9 +242,7 @@ export const renew = (actor: Actor, id: string) =>
     })
   ).pipe(Effect.map(({ issued, row }) => started(row, issued.passport)))
 
-const isTerminal = (row: MissionRecords.MissionRow) => row.status === "completed" || row.status === "revoked"
-
-const noRevocation: Revocation.Revocation = { direct: [], cascaded: [] }
+const isTerminal = (row: Store.MissionRow) => row.status === "completed" || row.status === "revoked"
 
 /**
  * Moves a mission to a terminal state and revokes every passport bound to it
@@ -273,7 +253,7 @@ const terminate = (
   actor: Actor,
   id: string,
   action: string,
-  change: (row: MissionRecords.MissionRow, now: number) => MissionRecords.MissionRow,
+  change: (row: Store.MissionRow, now: number) => Store.MissionRow,
   reason: string,
   guard: Effect.Effect<void, StackFailure> = Effect.void
 ) =>
@@ -281,42 +261,33 @@ const terminate = (
     actor,
     {
       action,
-      agentId: (r) => r.transition.mission.agent_id,
+      agentId: (r) => r.agentId,
       followUps: (r) => Revocation.auditEntries(r.revocation, { includeDirect: true })
     },
     Effect.gen(function*() {
       yield* guard
-      const sql = yield* SqlClient.SqlClient
-      const row = yield* MissionRecords.findRow(actor, id)
+      const row = yield* findRow(actor, id)
       if (isTerminal(row)) {
         return {
-          revocation: noRevocation,
+          agentId: row.agent_id,
+          revocation: Revocation.none,
           transition: new MissionTransition({
-            mission: MissionRecords.toMission(row),
+            mission: Store.toMission(row),
             transitioned: false,
             revoked_passports: []
           })
         }
       }
       const next = change(row, yield* Clock.currentTimeMillis)
-      yield* sql`UPDATE missions SET ${
-        sql.update({
-          status: next.status,
-          completed_at: next.completed_at,
-          revoked_at: next.revoked_at,
-          terminal_state: next.terminal_state,
-          revoke_reason: next.revoke_reason,
-          notes: next.notes,
-          output: next.output
-        })
-      } WHERE id = ${id}`
+      yield* Store.updateTerminal(next)
       const revocation = yield* Passports.revokeBound(actor.operatorId, id, reason)
       return {
+        agentId: next.agent_id,
         revocation,
         transition: new MissionTransition({
-          mission: MissionRecords.toMission(next),
+          mission: Store.toMission(next),
           transitioned: true,
-          revoked_passports: Passports.revokedJtis(revocation)
+          revoked_passports: Revocation.revokedJtis(revocation)
         })
       }
     })

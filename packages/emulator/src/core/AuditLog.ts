@@ -1,3 +1,6 @@
+/**
+ * The audit chain: per operator, each entry hashes the one before it.
+ */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import { AuditEntry, type AuditLayer, type AuditOutcome, entryHash, GENESIS_HASH } from "@getstack/effect/api/Audit"

@@ -3,20 +3,13 @@
  * that record it: one `passport.revoke` per passport revoked directly, one
  * `passport.revoke_cascade` per descendant revoked with it.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import { MAX_DELEGATION_DEPTH } from "@getstack/effect/api/Passports"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { EntrySpec } from "./Action.js"
-
-/** A passport, as far as revocation needs it. */
-export interface PassportRef {
-  readonly jti: string
-  readonly agent_id: string
-  readonly parent_jti: string | null
-  readonly revoked_at: number | null
-}
+import type { EntrySpec } from "../core/Audit.js"
+import * as Store from "./Store.js"
 
 /** A passport this revocation revoked. */
 export interface Revoked {
@@ -30,13 +23,6 @@ export interface Revocation {
   readonly cascaded: ReadonlyArray<Revoked>
 }
 
-const markRevoked = (jtis: ReadonlyArray<string>, now: number, reason: string | null) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    jtis.length === 0
-      ? Effect.void
-      : sql`UPDATE passports SET revoked_at = ${now}, revoke_reason = ${reason}
-            WHERE jti IN ${sql.in(jtis)} AND revoked_at IS NULL`.pipe(Effect.asVoid))
-
 /**
  * Revokes `targets` (an operator's passports) and, breadth first over parent
  * links and at most `MAX_DELEGATION_DEPTH` hops down, every descendant not yet
@@ -44,11 +30,10 @@ const markRevoked = (jtis: ReadonlyArray<string>, now: number, reason: string | 
  * that parent; passports already revoked are left as they are.
  */
 export const revoke = (
-  targets: ReadonlyArray<PassportRef>,
+  targets: ReadonlyArray<Store.PassportRef>,
   reason: string | null
 ): Effect.Effect<Revocation, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
     const targetJtis = new Set(targets.map((t) => t.jti))
     const roots = targets.filter((t) => t.parent_jti === null || !targetJtis.has(t.parent_jti))
@@ -57,9 +42,7 @@ export const revoke = (
     const seen = new Set(roots.map((t) => t.jti))
     let frontier = roots.map((t) => t.jti)
     for (let hop = 1; hop <= MAX_DELEGATION_DEPTH && frontier.length > 0; hop++) {
-      const children = yield* sql<PassportRef>`
-        SELECT jti, agent_id, parent_jti, revoked_at FROM passports
-        WHERE parent_jti IN ${sql.in(frontier)} ORDER BY issued_at ASC, rowid ASC`
+      const children = yield* Store.childrenOf(frontier)
       const next: Array<string> = []
       for (const child of children) {
         if (seen.has(child.jti)) continue
@@ -73,11 +56,15 @@ export const revoke = (
     for (const target of targets) {
       if (!seen.has(target.jti) && target.revoked_at === null) direct.push({ jti: target.jti, agentId: target.agent_id })
     }
-    yield* markRevoked([...direct, ...cascaded].map((r) => r.jti), now, reason)
+    yield* Store.markRevoked([...direct, ...cascaded].map((r) => r.jti), now, reason)
     return { direct, cascaded }
   })
 
-/** The audit entries of a revocation: `passport.revoke` per direct passport (unless the caller's own entry is it), `passport.revoke_cascade` per descendant. */
+/**
+ * The audit entries of a revocation: `passport.revoke` per direct passport
+ * (unless the caller's own entry is it), `passport.revoke_cascade` per
+ * descendant.
+ */
 export const auditEntries = (
   revocation: Revocation,
   options: { readonly includeDirect: boolean }
@@ -97,3 +84,10 @@ export const auditEntries = (
     passportJti: r.jti
   }))
 ]
+
+/** All the passports a revocation revoked, directly or by cascade. */
+export const revokedJtis = (revocation: Revocation): Array<string> =>
+  [...revocation.direct, ...revocation.cascaded].map((r) => r.jti)
+
+/** A revocation that revoked nothing. */
+export const none: Revocation = { direct: [], cascaded: [] }

@@ -9,7 +9,7 @@ import * as Logger from "effect/Logger"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { stackOver } from "./support/Client.js"
+import { stackOver } from "./support/Emulator.js"
 
 /** The JSON bodies of the requests the SDK sent, in order. */
 const recorded: Array<{ readonly url: string; readonly body: unknown }> = []
@@ -47,7 +47,7 @@ const advance = (seconds: number) =>
 const StackLive = Emulator.layerStack()
 
 const registerAgent = (name: string, mode: "enforced" | "logged" | "standard") =>
-  Effect.flatMap(Agents.Agents, (agents) => agents.register(name, { accountability_mode: mode }))
+  Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: name, accountability_mode: mode }))
 
 const livePassports = (agentId: string) =>
   Effect.flatMap(Passports.Passports, (passports) => passports.listActive({ agent_id: agentId })).pipe(
@@ -84,7 +84,7 @@ describe("the scoped mission", () => {
       const chain = yield* emulator.auditChain(emulator.operatorId)
       const mine = chain.filter((entry) => entry.passport_jti === jti).map((entry) => entry.action)
       expect(mine).toEqual(["passport.issue", "passport.checkout", "passport.revoke"])
-      const online = yield* passports.verify(Redacted.value(token))
+      const online = yield* passports.verify({ token: Redacted.value(token) })
       expect(online.valid === false && online.reason).toBe("revoked")
     }).pipe(Effect.provide(StackLive)))
 
@@ -159,7 +159,7 @@ describe("the scoped mission", () => {
           services: [],
           checkpoint_interval: "frequent"
         })
-        yield* passports.revoke(mission.jti, "operator pulled it")
+        yield* passports.revoke({ jti: mission.jti, reason: "operator pulled it" })
         yield* advance(500)
         const checkpoints = recorded.filter((r) => r.url.endsWith("/checkpoint"))
         expect(checkpoints.length).toBe(1)
@@ -170,14 +170,20 @@ describe("the scoped mission", () => {
     Effect.gen(function*() {
       const passports = yield* Passports.Passports
       const agent = yield* registerAgent("scoped-standard", "standard")
+      recorded.length = 0
       yield* Effect.scoped(Effect.gen(function*() {
         const mission = yield* passports.mission({ agent_id: agent.id, intent: "Tidy up", services: ["notion"] })
-        yield* TestClock.adjust("20 minutes")
+        // four intervals: the first checkpoint is refused for good, and no other is sent
+        yield* advance(20 * 60)
+        const sent = recorded.filter((r) => r.url.endsWith(`/v1/passports/${mission.jti}/checkpoint`))
+        expect(sent).toHaveLength(1)
+        // the passport was kept alive by refreshes instead
+        expect(recorded.filter((r) => r.url.endsWith("/v1/passports/refresh")).length).toBeGreaterThanOrEqual(1)
         const error = yield* Effect.flip(mission.checkpoint)
         expect(error._tag === "NotFoundError" && error.code).toBe("CHECKPOINT_NOT_AVAILABLE")
       }))
       expect(yield* livePassports(agent.id)).toEqual([])
-    }).pipe(Effect.provide(StackLive)))
+    }).pipe(Effect.provide(RecordingStack)))
 
   it.effect("zero live passports after success, failure, defect and interruption at random points (240 runs)", () =>
     Effect.gen(function*() {
@@ -254,7 +260,7 @@ describe("the scoped mission", () => {
       yield* Effect.scoped(Effect.gen(function*() {
         const mission = yield* passports.mission({ agent_id: agent.id, intent: "Lose the passport", services: [] })
         // revoked behind the mission's back: its checkout then fails with PASSPORT_REVOKED
-        yield* passports.revoke(mission.jti, "revoked elsewhere")
+        yield* passports.revoke({ jti: mission.jti, reason: "revoked elsewhere" })
       })).pipe(
         Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
       )

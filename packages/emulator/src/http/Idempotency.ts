@@ -1,7 +1,11 @@
+/**
+ * The `Idempotency-Key` store: per operator and key, the request it was first
+ * used for and the answer it got, replayed for 24 hours.
+ */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { StackFailure } from "./Failure.js"
+import { StackFailure } from "../core/Failure.js"
 
 /** How long a key is remembered. */
 export const RETENTION_MS = 24 * 60 * 60 * 1000

@@ -1,0 +1,9 @@
+/**
+ * The missions' migrations, after the history in `core/Migrations.ts`
+ * (`0002_passports` created `missions`). None yet: the next one goes here.
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as Effect from "effect/Effect"
+
+/** The missions' migrations, by id. */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {}
