@@ -263,6 +263,7 @@ describe("agent keys", () => {
       const now = yield* Clock.currentTimeMillis
       expect((yield* get(`/v1/agents/${agentId}`, { auth: agentJwt(keys.privateKey, agentId, now) })).status).toBe(200)
       const failures = (yield* emulator.auditChain(emulator.operatorId)).filter((e) => e.action === "agent.enroll" && e.outcome === "failure")
+      expect(failures.length).toBeGreaterThan(0)
       expect(failures.every((e) => e.error_code === "ENROLLMENT_FAILED" || e.error_code === "NOT_FOUND")).toBe(true)
     })))
 
@@ -282,5 +283,37 @@ describe("agent keys", () => {
       const now = yield* Clock.currentTimeMillis
       expectError(yield* get(`/v1/agents/${agentId}`, { auth: agentJwt(keys.privateKey, agentId, now) }), 401, "UNAUTHORIZED")
       expect((yield* get(`/v1/agents/${agentId}`, { auth: agentJwt(next.privateKey, agentId, now) })).status).toBe(200)
+    })))
+
+  it.effect("an agent cannot replay its operator's idempotent answer under the same key, nor the operator the agent's", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post } = yield* client
+      const { agentId, jwt } = yield* enrolled("replay-guard")
+      const body = { agent_id: agentId }
+      const headers = { "idempotency-key": "shared-key-1" }
+
+      const byOperator = yield* post("/v1/passports/issue", body, { headers })
+      expect(byOperator.status).toBe(201)
+      const operatorAgain = yield* post("/v1/passports/issue", body, { headers })
+      expect(operatorAgain.headers.get("idempotent-replayed")).toBe("true")
+      expect(operatorAgain.json.jti).toBe(byOperator.json.jti)
+
+      // the same key and body from the agent: its own request, not the operator's answer
+      const byAgent = yield* post("/v1/passports/issue", body, { headers, auth: yield* jwt() })
+      expect(byAgent.headers.get("idempotent-replayed")).toBeNull()
+      expect(byAgent.status).toBe(409)
+      expect(byAgent.json.error.code).toBe("IDEMPOTENCY_KEY_REUSED")
+      expect(JSON.stringify(byAgent.json)).not.toContain(byOperator.json.token)
+
+      // a key the agent used first is the agent's: the operator does not get its answer either
+      const agentKey = { "idempotency-key": "agent-key-1" }
+      const agentFirst = yield* post("/v1/passports/issue", body, { headers: agentKey, auth: yield* jwt() })
+      expect(agentFirst.status).toBe(201)
+      const operatorSecond = yield* post("/v1/passports/issue", body, { headers: agentKey })
+      expect(operatorSecond.headers.get("idempotent-replayed")).toBeNull()
+      expect(JSON.stringify(operatorSecond.json)).not.toContain(agentFirst.json.token)
+      const agentAgain = yield* post("/v1/passports/issue", body, { headers: agentKey, auth: yield* jwt() })
+      expect(agentAgain.headers.get("idempotent-replayed")).toBe("true")
+      expect(agentAgain.json.jti).toBe(agentFirst.json.jti)
     })))
 })

@@ -192,6 +192,23 @@ describe("the emulator over real HTTP (port 0)", () => {
         )
         expect(doc.json.components.securitySchemes.bearer).toEqual({ type: "http", scheme: "bearer" })
         expect(doc.json.paths["/v1/agents"].get.security).toEqual([{ bearer: [] }])
+        // every error status of every operation shows STACK's error body; authenticated ones declare 401
+        const operations = Object.entries(doc.json.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+          Object.entries(item).map(([method, operation]) => ({ name: `${method} ${path}`, operation }))
+        )
+        expect(operations.length).toBeGreaterThanOrEqual(26)
+        for (const { name, operation } of operations) {
+          const errors = Object.entries(operation.responses as Record<string, any>).filter(([status]) => Number(status) >= 400)
+          expect(errors.length, name).toBeGreaterThan(0)
+          for (const [status, response] of errors) {
+            expect(response.content["application/json"].schema, `${name} ${status}`).toEqual({ $ref: `#/components/schemas/StackError${status}` })
+          }
+          const isPublic = name.endsWith("/v1/passports/verify") || name.endsWith("/jwks.json")
+          expect(Object.keys(operation.responses).includes("401"), name).toBe(!isPublic)
+          expect(operation.security === undefined || operation.security.length === 0, name).toBe(isPublic)
+        }
+        expect(doc.json.components.schemas.HttpApiDecodeError).toBeUndefined()
+        expect(doc.json.components.schemas.StackError400.properties.error).toBeDefined()
       }))
   })
 })

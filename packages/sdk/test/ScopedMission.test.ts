@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Passports } from "@getstack/effect"
+import { Agents, Missions, Passports } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -266,5 +266,80 @@ describe("the scoped mission", () => {
       )
       expect(logs.some((line) => line.includes("checkout failed"))).toBe(true)
       expect(yield* livePassports(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)))
+})
+
+describe("missions.scoped", () => {
+  const liveOf = (agentId: string) => Effect.map(livePassports(agentId), (passports) => passports.map((p) => p.jti))
+
+  it.effect("success completes the mission with its output; every bound passport, renewed ones included, is dead", () =>
+    Effect.gen(function*() {
+      const missions = yield* Missions.Missions
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-mission-ok", "enforced")
+      const { missionId, first, renewed } = yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* missions.scoped({
+          agent_id: agent.id,
+          intent_summary: "Reconcile invoices",
+          intent_services: ["stripe"],
+          checkpoint_interval: "5m"
+        })
+        const claims = yield* passports.verifyOffline(yield* mission.token)
+        expect(claims.stk.mission_id).toBe(mission.missionId)
+        expect(claims.stk.checkpoint_interval).toBe(300)
+        const renewed = yield* missions.renew(mission.missionId)
+        expect(yield* liveOf(agent.id)).toHaveLength(2)
+        yield* mission.log("stripe", "list_invoices")
+        yield* mission.setOutput({ reconciled: 12 })
+        return { missionId: mission.missionId, first: mission.jti, renewed: renewed.passport.jti }
+      }))
+      const done = yield* missions.get(missionId)
+      expect(done.status).toBe("completed")
+      expect(done.output).toEqual({ reconciled: 12 })
+      expect(yield* liveOf(agent.id)).toEqual([])
+      for (const jti of [first, renewed]) {
+        const refused = yield* Effect.flip(passports.checkpoint(jti, { services_used: [], actions_count: 0 }))
+        expect(refused._tag === "AuthenticationError" && refused.code).toBe("PASSPORT_REVOKED")
+      }
+    }).pipe(Effect.provide(StackLive)))
+
+  it.effect("failure and interruption revoke the mission; its passport is dead", () =>
+    Effect.gen(function*() {
+      const missions = yield* Missions.Missions
+      const agent = yield* registerAgent("scoped-mission-bad", "logged")
+      const run = (intent: string, body: Effect.Effect<void, string>) =>
+        Effect.gen(function*() {
+          let missionId = ""
+          const exit = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+            const mission = yield* missions.scoped({ agent_id: agent.id, intent_summary: intent })
+            missionId = mission.missionId
+            yield* mission.setOutput("never used")
+            yield* body
+          })))
+          return { exit, mission: yield* missions.get(missionId) }
+        })
+      const failed = yield* run("fails", Effect.fail("work failed"))
+      expect(Exit.isFailure(failed.exit)).toBe(true)
+      expect(failed.mission).toMatchObject({ status: "revoked", revoke_reason: "operator_initiated_clean", notes: "scope failed" })
+      expect(failed.mission.output).toBeUndefined()
+
+      const fiber = yield* Effect.fork(run("interrupted", Effect.never))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
+      const listed = yield* missions.list({ status: "revoked" })
+      expect(listed.missions.map((m) => [m.intent_summary, m.notes]).sort()).toEqual([
+        ["fails", "scope failed"],
+        ["interrupted", "scope interrupted"]
+      ])
+      expect(yield* liveOf(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)))
+
+  it.effect("a checkpoint interval that is not one is refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const missions = yield* Missions.Missions
+      const agent = yield* registerAgent("scoped-mission-interval", "enforced")
+      const error = yield* Effect.flip(Effect.scoped(missions.scoped({ agent_id: agent.id, intent_summary: "x", checkpoint_interval: "5 parsecs" as never })))
+      expect(error._tag === "RequestEncodeError" && error.fields).toEqual(["checkpoint_interval"])
+      expect((yield* missions.list()).missions).toEqual([])
     }).pipe(Effect.provide(StackLive)))
 })

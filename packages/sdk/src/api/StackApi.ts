@@ -27,10 +27,37 @@ export class StackApi extends HttpApi.make("stack")
   )
 {}
 
+type Responses = Record<string, { description: string; content?: Record<string, { schema: unknown }> }>
+
 /**
- * The OpenAPI document derived from the contract.
+ * The OpenAPI document derived from the contract. Every error status shows
+ * STACK's error body: `HttpApi`'s own 400 body (`HttpApiDecodeError`), which
+ * neither STACK nor the emulator sends, is replaced by it.
  *
  * @since 0.1.0
  * @category api
  */
-export const openApiDocument = (): OpenApi.OpenAPISpec => OpenApi.fromApi(StackApi)
+export const openApiDocument = (): OpenApi.OpenAPISpec => {
+  const spec = OpenApi.fromApi(StackApi)
+  for (const item of Object.values(spec.paths)) {
+    for (const operation of Object.values(item as Record<string, { responses?: Responses }>)) {
+      const bad = operation.responses?.["400"]
+      if (operation.responses === undefined || bad === undefined) continue
+      const declared = JSON.stringify(bad).includes("StackError400")
+      if (declared) {
+        operation.responses["400"] = {
+          description: "STACK's error body: the request broke one of STACK's rules",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/StackError400" } } }
+        }
+      } else {
+        delete operation.responses["400"]
+      }
+    }
+  }
+  const schemas = spec.components.schemas as Record<string, unknown>
+  const text = JSON.stringify(spec.paths)
+  for (const name of ["HttpApiDecodeError", "Issue", "PropertyKey"]) {
+    if (!text.includes(`#/components/schemas/${name}"`)) delete schemas[name]
+  }
+  return spec
+}

@@ -23,7 +23,15 @@ type CheckpointError = Effect.Effect.Error<ReturnType<PassportCalls["checkpoint"
  * A checkpoint interval: one of STACK's presets, a Python-style string
  * (`"5m"`, `"90s"`, `"1h"`, `"1m30s"`), or a duration. STACK accepts 60 s to 1 h.
  */
-export type CheckpointIntervalInput = "frequent" | "standard" | "relaxed" | "marathon" | Duration.DurationInput
+export type CheckpointIntervalInput =
+  | "frequent"
+  | "standard"
+  | "relaxed"
+  | "marathon"
+  | `${number}${"s" | "m" | "h"}`
+  | `${number}m${number}s`
+  | `${number}h${number}m`
+  | Duration.DurationInput
 
 /** What keeping a passport alive needs: its interval and lifetime. */
 interface KeepAliveOptions {
