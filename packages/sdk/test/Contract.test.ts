@@ -4,6 +4,7 @@
  * the endpoint's schemas, answers decoded tolerantly, per-call options, and
  * offline verification against JWKS that STACK may publish without `kid`.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Agents, Api, Auth, Passports, Stack, StackClient } from "@getstack/effect"
 import * as Endpoint from "@getstack/effect/api/Endpoint"
@@ -18,6 +19,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
+import { type AddressInfo, createServer } from "node:net"
 import * as FakeHttp from "./support/FakeHttp.js"
 
 const API_KEY = "sk_test_CONTRACTCONTRACT0001"
@@ -130,6 +132,34 @@ describe("answers decode tolerantly", () => {
       )
       expect(Chunk.toReadonlyArray(collected).map((agent) => agent.id)).toEqual(["agt_1a", "agt_1b", "agt_2a", "agt_2b"])
       expect(fake.count()).toBe(3)
+    }))
+})
+
+describe("a refused connection, over a real socket", () => {
+  it.live("names method, URL and cause, provably did not run (retried, no unknown outcome)", () =>
+    Effect.gen(function*() {
+      // a port that was just free: nothing listens on it
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const server = createServer().listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo
+            server.close(() => resolve(port))
+          })
+        })
+      )
+      const error = yield* Effect.flip(
+        Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "alpha" })).pipe(
+          Effect.provide(
+            Stack.layer({ apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}`, retry: { maxRetries: 1, initialDelay: "1 millis" } }).pipe(
+              Layer.provide(FetchHttpClient.layer)
+            )
+          )
+        )
+      )
+      expect(error._tag).toBe("ConnectionError")
+      expect(error.message).toMatch(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/v1/agents/register failed: .*ECONNREFUSED`))
+      expect(error).not.toHaveProperty("outcome")
+      expect(error.message).not.toContain(API_KEY)
     }))
 })
 

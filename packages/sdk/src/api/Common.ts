@@ -1,10 +1,29 @@
 /**
  * Building blocks shared by every group of the wire contract.
  *
- * Convention: request schemas (path, query and body) are JSON-native — what a
- * caller writes is what goes on the wire — so the SDK sends typed values as
- * they are and the server alone enforces STACK's rules (patterns, lengths,
- * ranges). Success schemas are decoded by the SDK and tolerate unknown fields.
+ * Conventions of the contract (every group follows them):
+ * - Each service is one `<Service>Endpoints` record built with `Endpoint`
+ *   (`api/Endpoint.ts`); the endpoint's name is the SDK method's name and
+ *   the emulator handler's key.
+ * - Signature rule of every SDK method derived from an endpoint: the path
+ *   parameters positionally, in the order of the path, then ONE object with
+ *   the query and body fields exactly as on the wire (snake_case), optional
+ *   when all of its fields are. Per-call options are not parameters: they are
+ *   set with `StackClient.withCallOptions` on the returned effect.
+ * - Requests: the SDK encodes path, query and body through the endpoint's
+ *   schemas (a `DateTimeUtc` becomes its ISO string, a `Redacted` token its
+ *   text) but does not apply their rules (lengths, ranges, patterns): STACK
+ *   judges those, and the emulator enforces them with the same schemas.
+ * - Responses: fields STACK documents are required; fields the contract
+ *   invented (envelopes, paths and fields STACK's docs are silent on) are
+ *   optional, so an answer that lacks or renames one still decodes; unknown
+ *   fields are ignored.
+ * - Errors: every endpoint declares its statuses with one preset of
+ *   `Endpoint` (`read`, `list`, `create`, `write`, plus `controls` for 402);
+ *   every authenticated endpoint declares 401, 403, 429 and 5xx.
+ * - Retries: reads, and writes marked `Endpoint.idempotent`, are retried
+ *   after an ambiguous failure; other writes only when they provably did not
+ *   run.
  *
  * @since 0.1.0
  */
