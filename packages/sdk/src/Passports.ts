@@ -38,16 +38,7 @@ export type Token = Redacted.Redacted<string> | string
  * @category errors
  */
 export class InvalidPassportError extends Schema.TaggedError<InvalidPassportError>()("InvalidPassportError", {
-  reason: Api.InvalidReason.pipe(Schema.pickLiteral(
-    "malformed",
-    "invalid_signature",
-    "unknown_key",
-    "wrong_issuer",
-    "not_yet_valid",
-    "expired",
-    "revoked",
-    "unknown_passport"
-  )),
+  reason: Api.OfflineReason,
   message: Schema.String
 }) {}
 
@@ -87,7 +78,7 @@ export type MissionHandle = MissionScope.MissionHandle
  * @since 0.1.0
  * @category models
  */
-export type OfflineInvalidReason = Exclude<Api.InvalidReason, "service_not_in_scope">
+export type OfflineInvalidReason = typeof Api.OfflineReason.Type
 
 /**
  * The passports endpoints as methods, each with the endpoint's name (path

@@ -259,12 +259,13 @@ export const VerifyPassportRequest = Schema.Struct({
 })
 
 /**
- * Why a passport is not valid.
+ * The reasons a passport is not valid that offline verification can give
+ * (with `checkRevocation`, `revoked` and `unknown_passport` come from STACK).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InvalidReason = Schema.Literal(
+export const OfflineReason = Schema.Literal(
   "malformed",
   "invalid_signature",
   "unknown_key",
@@ -272,9 +273,16 @@ export const InvalidReason = Schema.Literal(
   "not_yet_valid",
   "expired",
   "revoked",
-  "unknown_passport",
-  "service_not_in_scope"
+  "unknown_passport"
 )
+
+/**
+ * Why a passport is not valid.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InvalidReason = Schema.Literal(...OfflineReason.literals, "service_not_in_scope")
 
 /**
  * @since 0.1.0

@@ -273,15 +273,23 @@ const checkoutReport = (progress: Progress, outcome: string) => ({
   summary: `mission ${outcome}`
 })
 
+/** What both scoped forms start with: the interval, the closing step and the progress record. */
+const prepare = (options: KeepAliveOptions) =>
+  Effect.gen(function*() {
+    return {
+      seconds: yield* interval(options),
+      step: closingStep(options.finalizerTimeout ?? Duration.seconds(10)),
+      progress: yield* Ref.make(noProgress)
+    }
+  })
+
 /** `passports.mission`: issue, keep alive, and on close check out, then revoke. */
 export const passportMission = (
   calls: PassportCalls,
   options: MissionOptions
 ): Effect.Effect<MissionHandle, Effect.Effect.Error<ReturnType<PassportCalls["issue"]>>, Scope.Scope> =>
   Effect.gen(function*() {
-    const seconds = yield* interval(options)
-    const step = closingStep(options.finalizerTimeout ?? Duration.seconds(10))
-    const progress = yield* Ref.make(noProgress)
+    const { progress, seconds, step } = yield* prepare(options)
     const issued = yield* Effect.acquireRelease(
       calls.issue({
         agent_id: options.agent_id,
@@ -315,10 +323,8 @@ export const scopedMission = (
   options: ScopedMissionOptions
 ): Effect.Effect<ScopedMissionHandle, Effect.Effect.Error<ReturnType<MissionCalls["start"]>>, Scope.Scope> =>
   Effect.gen(function*() {
-    const seconds = yield* interval(options)
-    const step = closingStep(options.finalizerTimeout ?? Duration.seconds(10))
+    const { progress, seconds, step } = yield* prepare(options)
     const output = yield* Ref.make<Option.Option<unknown>>(Option.none())
-    const progress = yield* Ref.make(noProgress)
     const started = yield* Effect.acquireRelease(
       missions.start({
         agent_id: options.agent_id,
