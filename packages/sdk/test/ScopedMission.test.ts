@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Missions, Passports } from "@getstack/effect"
+import { Agents, Missions, Passports, StackClient } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -332,6 +332,18 @@ describe("missions.scoped", () => {
         ["interrupted", "scope interrupted"]
       ])
       expect(yield* liveOf(agent.id)).toEqual([])
+    }).pipe(Effect.provide(StackLive)))
+
+  it.effect("a mission started with an idempotency key gives its own calls keys of their own: it still checkpoints and closes", () =>
+    Effect.gen(function*() {
+      const passports = yield* Passports.Passports
+      const agent = yield* registerAgent("scoped-keyed", "enforced")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const mission = yield* passports.mission({ agent_id: agent.id, intent: "Keyed", services: ["slack"] })
+        const result = yield* mission.checkpoint
+        expect(result.accepted).toBe(true)
+      })).pipe(StackClient.withCallOptions({ idempotencyKey: "one-mission-key" }))
+      expect(yield* livePassports(agent.id)).toEqual([])
     }).pipe(Effect.provide(StackLive)))
 
   it.effect("a checkpoint interval that is not one is refused before anything is sent", () =>

@@ -10,7 +10,7 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type * as MissionsApi from "../api/Missions.js"
 import * as Api from "../api/Passports.js"
-import type { Methods } from "../StackClient.js"
+import { currentCallOptions, type Methods } from "../StackClient.js"
 import { RequestEncodeError } from "../StackError.js"
 import { decodeJwt } from "./jose.js"
 
@@ -178,10 +178,19 @@ interface Progress {
 const outcomeOf = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isSuccess(exit) ? "completed" : Exit.isInterrupted(exit) ? "interrupted" : "failed"
 
+/**
+ * A call the mission makes on its own (a checkpoint, a refresh, a closing
+ * step) gets a key of its own, whatever `withCallOptions` the mission was
+ * started with.
+ */
+const ownKey = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locallyWith(effect, currentCallOptions, ({ idempotencyKey: _, ...options }) => options)
+
 /** Finalizers run uninterruptibly: a step is made interruptible again so its timeout can stop it; its failure is logged. */
 const closingStep = (timeout: Duration.DurationInput) =>
 (jti: string, name: string, next: string, effect: Effect.Effect<unknown, unknown>) =>
   effect.pipe(
+    ownKey,
     Effect.interruptible,
     Effect.timeoutFail({
       duration: timeout,
@@ -208,7 +217,7 @@ const keepAlive = (
   Effect.gen(function*() {
     const current = yield* Ref.make({ token: issued.token, expiresAt: issued.expires_at })
 
-    const checkpoint = Effect.gen(function*() {
+    const checkpoint = ownKey(Effect.gen(function*() {
       const pending = yield* Ref.modify(progress, (p) => [
         { services: [...p.pendingServices], count: p.pendingCount },
         { ...p, pendingServices: new Set<string>(), pendingCount: 0 }
@@ -226,15 +235,15 @@ const keepAlive = (
         yield* Ref.set(current, { token: result.token, expiresAt: result.expires_at })
       }
       return result
-    })
+    }))
 
-    yield* Effect.forkScoped(
+    yield* Effect.forkScoped(ownKey(
       untilFinal(issued.jti, "checkpoints", Effect.zipRight(Effect.sleep(Duration.seconds(checkpointPeriod(seconds))), Effect.asVoid(checkpoint)))
-    )
+    ))
     if (accountabilityOf(Redacted.value(issued.token)) !== "enforced") {
       // enforced passports live on through their checkpoints; the others are refreshed a little before they expire
       const marginMs = Math.max(5, Math.round((ttlSeconds ?? Api.PassportTtl.default) * 0.1)) * 1000
-      yield* Effect.forkScoped(untilFinal(
+      yield* Effect.forkScoped(ownKey(untilFinal(
         issued.jti,
         "refreshes",
         Effect.gen(function*() {
@@ -246,7 +255,7 @@ const keepAlive = (
           const refreshed = yield* calls.refresh({ token: latest.token, ttl_seconds: ttlSeconds })
           yield* Ref.set(current, { token: refreshed.token, expiresAt: refreshed.expires_at })
         })
-      ))
+      )))
     }
 
     return {
