@@ -84,7 +84,7 @@ export const postDigest = (agentId: string, channels: ReadonlyArray<string>) =>
         intent_summary: "Post the weekly digest",
         intent_services: ["slack"],
         ttl_seconds: 3600,
-        checkpoint_interval: "5 minutes"
+        checkpoint_interval: "5m"
       })
       if (channels.length === 0) return yield* Effect.fail("no channel to post to" as const)
       for (const channel of channels) yield* mission.log("slack", "post_message", channel)

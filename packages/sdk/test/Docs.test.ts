@@ -1,0 +1,51 @@
+import { describe, expect, it } from "@effect/vitest"
+import { AgentsEndpoints } from "@getstack/effect/api/Agents"
+import { MissionsEndpoints } from "@getstack/effect/api/Missions"
+import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { blocks, type Endpoints, markersOf, methodsTable, readBlock } from "../../examples/docs/methods.js"
+
+const docs = new URL("../../../docs/", import.meta.url)
+const read = (page: string) => readFileSync(fileURLToPath(new URL(page, docs)), "utf8")
+
+/** Each service page and the groups whose methods table it holds. */
+const expected: ReadonlyArray<{ readonly page: string; readonly group: string; readonly endpoints: Endpoints }> = [
+  { page: "agents.md", group: "agents", endpoints: AgentsEndpoints },
+  { page: "passports.md", group: "passports", endpoints: PassportsEndpoints },
+  { page: "passports.md", group: "passports-public", endpoints: PublicPassportsEndpoints },
+  { page: "missions.md", group: "missions", endpoints: MissionsEndpoints }
+]
+
+const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"
+
+describe("the methods tables of the docs", () => {
+  it("are all written by methods-update", () => {
+    expect(blocks.map(({ group, page }) => `${page}#${group}`)).toEqual(expected.map(({ group, page }) => `${page}#${group}`))
+  })
+
+  for (const { endpoints, group, page } of expected) {
+    describe(`docs/${page}, ${group}`, () => {
+      const block = readBlock(read(page), group)
+
+      it("has its markers, once each and in order", () => {
+        const { close, open } = markersOf(group)
+        expect(block, `docs/${page} needs ${open} … ${close}`).toBeDefined()
+      })
+
+      it("holds the table generated from the contract", () => {
+        expect(block, `docs/${page}'s ${group} table is out of date: ${REGENERATE}`).toBe(methodsTable(endpoints))
+      })
+
+      it("has a row for every endpoint of the group", () => {
+        const rows = (block ?? "").split("\n").slice(2)
+        const names = Object.keys(endpoints)
+        expect(names.length).toBeGreaterThan(0)
+        expect(rows).toHaveLength(names.length)
+        for (const name of names) {
+          expect(rows.some((row) => row.startsWith(`| \`${name}(`)), `no row for ${name} in docs/${page}`).toBe(true)
+        }
+      })
+    })
+  }
+})
