@@ -364,3 +364,25 @@ const httpStatusTags: ReadonlySet<string> = new Set([
  */
 export const isHttpStatusError = (u: unknown): u is HttpStatusError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && httpStatusTags.has(u._tag)
+
+/**
+ * A write that failed in a way that leaves its outcome unknown (a timeout, a
+ * dropped connection or a 5xx after it was sent): STACK may have performed
+ * it. Its `idempotencyKey` and `attempts` say what was sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OutcomeUnknownError = (TimeoutError | ConnectionError | InternalServerError) & { readonly outcome: "unknown" }
+
+/**
+ * Whether an error is a write whose outcome is unknown: reconcile (read the
+ * resource, or send it again with the same `idempotencyKey` where the server
+ * honours it) before trying anything else.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isOutcomeUnknown = (u: unknown): u is OutcomeUnknownError =>
+  Predicate.hasProperty(u, "_tag") && Predicate.hasProperty(u, "outcome") && u.outcome === "unknown" &&
+  (u._tag === "TimeoutError" || u._tag === "ConnectionError" || u._tag === "InternalServerError")

@@ -371,6 +371,7 @@ describe("retries", () => {
       expect(error).toMatchObject({ outcome: "unknown", idempotencyKey: key, attempts: 1 })
       expect(error.message).toContain("the outcome is unknown")
       expect(error.message).toContain(key)
+      expect(StackError.isOutcomeUnknown(error)).toBe(true)
     }))
 
   it.effect("a write the contract marks idempotent is retried after a 5xx; when retries run out its outcome is unknown", () =>
@@ -390,6 +391,7 @@ describe("retries", () => {
       expect(fake.count()).toBe(1)
       expect(error._tag).toBe("ConflictError")
       expect(error).not.toHaveProperty("outcome")
+      expect(StackError.isOutcomeUnknown(error)).toBe(false)
     }))
 
   it.effect("x-should-retry: true makes a write retryable; false stops a read's retries", () =>
@@ -1080,6 +1082,41 @@ describe("agents.list", () => {
       const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 2 })))
       expect(Chunk.toReadonlyArray(agents).map((a) => a.id)).toEqual(["agt_1", "agt_2", "agt_3", "agt_4", "agt_5"])
       expect(fake.requests.map((r) => [r.query.get("page"), r.query.get("limit")])).toEqual([["1", "2"], ["2", "2"], ["3", "2"]])
+    }))
+
+  it.effect("follows next_cursor when the answers carry one: page 1 by number, then each page by the cursor given", () =>
+    Effect.gen(function*() {
+      const pages: Record<string, { agents: Array<Record<string, unknown>>; next: string | null }> = {
+        first: { agents: [agent(1), agent(2)], next: "c2" },
+        c2: { agents: [agent(3), agent(4)], next: "c3" },
+        c3: { agents: [agent(5)], next: null }
+      }
+      const fake = FakeHttp.make(({ query }) => {
+        const { agents, next } = pages[query.get("cursor") ?? "first"]!
+        return FakeHttp.json(200, { agents, limit: 2, has_more: next !== null, next_cursor: next })
+      })
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 2 })))
+      expect(Chunk.toReadonlyArray(agents).map((a) => a.id)).toEqual(["agt_1", "agt_2", "agt_3", "agt_4", "agt_5"])
+      expect(fake.requests.map((r) => r.query.toString())).toEqual(["page=1&limit=2", "cursor=c2&limit=2", "cursor=c3&limit=2"])
+    }))
+
+  it.effect("uses page numbers when the answers carry no next_cursor, and never sends a cursor", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(({ query }) => {
+        const page = Number(query.get("page"))
+        return FakeHttp.json(200, { agents: page <= 2 ? [agent(page)] : [], page, limit: 1, has_more: page < 3 })
+      })
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 1 })))
+      expect(Chunk.toReadonlyArray(agents).map((a) => a.id)).toEqual(["agt_1", "agt_2"])
+      expect(fake.requests.map((r) => r.query.toString())).toEqual(["page=1&limit=1", "page=2&limit=1", "page=3&limit=1"])
+    }))
+
+  it.effect("stops on next_cursor: null even when has_more is left out", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make(() => FakeHttp.json(200, { agents: [agent(1), agent(2)], next_cursor: null }))
+      const agents = yield* withAgents(fake, (service) => Stream.runCollect(service.listAll({ pageSize: 2 })))
+      expect(Chunk.size(agents)).toBe(2)
+      expect(fake.count()).toBe(1)
     }))
 
   it.effect("reads 100 agents a page by default and stops on an empty last page", () =>

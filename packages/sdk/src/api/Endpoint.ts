@@ -215,11 +215,21 @@ export const write = declaring(
  */
 export const controls = declaring(Errors.PaymentRequired)
 
-const publicErrors = declaring(Errors.BadRequest, Errors.TooManyRequests, Errors.InternalServerError)
+/**
+ * A 400 for an endpoint outside the other presets: one that takes input
+ * without credentials.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const badRequest = declaring(Errors.BadRequest)
+
+const publicErrors = declaring(Errors.TooManyRequests, Errors.InternalServerError)
 
 /**
  * An endpoint that needs no credentials: marked `Public` (the SDK sends none,
- * the emulator asks for none), answering 400, 429 and 5xx.
+ * the emulator asks for none), answering 429 and 5xx (add `badRequest` when it
+ * takes input).
  *
  * @since 0.1.0
  * @category errors

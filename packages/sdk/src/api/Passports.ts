@@ -615,7 +615,7 @@ export const PublicPassportsEndpoints = {
   verify: Endpoint.post("verify", "/v1/passports/verify")
     .setPayload(VerifyPassportRequest)
     .addSuccess(VerifyPassportResponse)
-    .pipe(Endpoint.unauthenticated, Endpoint.idempotent),
+    .pipe(Endpoint.unauthenticated, Endpoint.badRequest, Endpoint.idempotent),
   jwks: Endpoint.get("jwks", "/v1/.well-known/jwks.json")
     .addSuccess(Jwks)
     .pipe(Endpoint.unauthenticated)

@@ -31,6 +31,8 @@ export type CheckpointIntervalInput =
   | `${number}${"s" | "m" | "h"}`
   | `${number}m${number}s`
   | `${number}h${number}m`
+  | `${number}h${number}s`
+  | `${number}h${number}m${number}s`
   | Duration.DurationInput
 
 /** What keeping a passport alive needs: its interval and lifetime. */
