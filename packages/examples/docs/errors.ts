@@ -104,24 +104,19 @@ export const checkIn = (jti: string, services: ReadonlyArray<string>) =>
 // ---
 
 // --- outcome-unknown
-/** A write that may have run: a timeout, a dropped connection or a 5xx. */
-type Ambiguous = StackError.TimeoutError | StackError.ConnectionError | StackError.InternalServerError
-
 export const registerReconciled = (name: string) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    const reconcile = (error: Ambiguous) =>
-      error.outcome !== "unknown"
-        ? Effect.fail(error)
-        : Effect.gen(function*() {
+    return yield* agents.register({ name }).pipe(
+      // a timeout, a dropped connection or a 5xx after the write was sent: STACK may have performed it
+      Effect.catchIf(StackError.isOutcomeUnknown, (error) =>
+        Effect.gen(function*() {
           yield* Console.warn(`register ${name}: outcome unknown after ${error.attempts} attempt(s)`)
           const existing = yield* agents.listAll().pipe(Stream.filter((agent) => agent.name === name), Stream.runHead)
           if (Option.isSome(existing)) return existing.value
           // not there: send it again under the same key, which a server that honours it runs at most once
           return yield* agents.register({ name }).pipe(StackClient.withCallOptions({ idempotencyKey: error.idempotencyKey }))
-        })
-    return yield* agents.register({ name }).pipe(
-      Effect.catchTags({ TimeoutError: reconcile, ConnectionError: reconcile, InternalServerError: reconcile })
+        }))
     )
   })
 // ---
