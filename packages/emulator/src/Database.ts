@@ -1,7 +1,7 @@
 /**
  * The emulator's SQLite database, migrated: the historical migrations of
- * `core/Migrations.ts`, then each service's own, run in the order of their
- * ids.
+ * `core/Migrations.ts`, then the core's and each service's own, run in the
+ * order of their ids.
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -39,6 +39,7 @@ const merge = (...records: ReadonlyArray<Migrations>): Migrations => {
  */
 export const migrations: Migrations = merge(
   CoreMigrations.history,
+  CoreMigrations.migrations,
   AgentsMigrations.migrations,
   PassportsMigrations.migrations,
   MissionsMigrations.migrations

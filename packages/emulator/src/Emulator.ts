@@ -9,6 +9,8 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpAppModule from "@effect/platform/HttpApp"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { AuditEntry } from "@getstack/effect/api/Audit"
 import * as Stack from "@getstack/effect/Stack"
@@ -18,12 +20,14 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Http from "node:http"
 import * as AgentsStore from "./agents/Store.js"
 import * as AuditLog from "./core/AuditLog.js"
 import * as Operators from "./core/Operators.js"
 import * as Signals from "./core/Signals.js"
 import * as Database from "./Database.js"
 import * as App from "./http/App.js"
+import * as Server from "./http/Server.js"
 import * as Signing from "./passports/Signing.js"
 
 /**
@@ -35,6 +39,11 @@ export interface Options {
   readonly filename?: string | undefined
   /** The default operator's API key (`sk_live_…` or `sk_test_…`); generated when left out. */
   readonly apiKey?: Redacted.Redacted<string> | string | undefined
+  /**
+   * API keys of further operators: a key not yet stored becomes a new
+   * operator's own; a stored key keeps its operator.
+   */
+  readonly extraApiKeys?: ReadonlyArray<Redacted.Redacted<string> | string> | undefined
   /**
    * Whether a refusal whose status the endpoint's contract does not declare
    * (401, 413, 415, 429 and 5xx excepted) is logged and answered 500
@@ -110,7 +119,8 @@ const make = (options: Options) =>
     const apiKey = options.apiKey === undefined ? undefined : Redacted.isRedacted(options.apiKey)
       ? Redacted.value(options.apiKey)
       : options.apiKey
-    if (apiKey !== undefined && !Operators.KEY_PATTERN.test(apiKey)) {
+    const extraApiKeys = (options.extraApiKeys ?? []).map((key) => Redacted.isRedacted(key) ? Redacted.value(key) : key)
+    if ([apiKey, ...extraApiKeys].some((key) => key !== undefined && !Operators.KEY_PATTERN.test(key))) {
       return yield* new EmulatorStartError({ message: "the API key must look like sk_live_… or sk_test_…" })
     }
     const checkDeclaredErrors = options.checkDeclaredErrors ?? (yield* checkDeclaredConfig.pipe(
@@ -122,6 +132,7 @@ const make = (options: Options) =>
     const withDatabase = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
       Effect.orDie(Effect.provide(effect, database))
     const defaultOperator = yield* withDatabase(Operators.ensureDefault(apiKey))
+    for (const key of extraApiKeys) yield* withDatabase(Operators.ensureOwn(key))
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
     const app = yield* App.make({ checkDeclaredErrors })
@@ -189,10 +200,10 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { apiKey, checkDeclaredErrors, filename, ...clientOptions } = options
+  const { apiKey, checkDeclaredErrors, extraApiKeys, filename, ...clientOptions } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, checkDeclaredErrors })))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors })))
 }
 
 /**
@@ -204,3 +215,34 @@ export const layerStack = (
 export const layerServe: Layer.Layer<never, never, Emulator | HttpServer.HttpServer> = Layer.unwrapEffect(
   Effect.map(Emulator, (emulator) => HttpServer.serve(emulator.app))
 )
+
+/**
+ * Creates the emulator's Node `http.Server`, not yet listening. Requests
+ * Node's HTTP parser refuses before any route (malformed framing, headers
+ * over 16 KB, unknown methods, `Expect` other than `100-continue`, `CONNECT`)
+ * get STACK's error body with their 4xx instead of Node's empty answers, and
+ * a body announced over the 1 MB limit is refused before it is sent. Serve
+ * the emulator on it with `layerServer`, or pass it to
+ * `NodeHttpServer.layer(() => createServer(), …)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createServer: (options?: Http.ServerOptions) => Http.Server = Server.createServer
+
+/**
+ * The `HttpServer` the CLI serves the emulator with: `createServer`
+ * listening on `port` (0 picks a free one) and `host`. Pair it with
+ * `layerServe`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServer = (options: {
+  readonly port?: number | undefined
+  readonly host?: string | undefined
+} = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
+  NodeHttpServer.layer(() => Server.createServer(), {
+    port: options.port ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host })
+  })

@@ -1,30 +1,49 @@
 /**
- * `stack-emulator`: serves the emulator over HTTP.
+ * `stack-emulator`: serves the emulator over HTTP, or creates operators in its
+ * database.
  *
  *   npx @getstack/emulator --port 4010 --db ./stack.db --api-key sk_test_…
+ *   npx @getstack/emulator operators create --db ./stack.db --name team-b
  *
  * @since 0.1.0
  */
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { createServer } from "node:http"
 import { parseArgs } from "node:util"
+import * as Operators from "./core/Operators.js"
+import * as Database from "./Database.js"
 import * as Emulator from "./Emulator.js"
 
-const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…] [--check-declared]
+const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared]
+       stack-emulator operators create --db ./stack.db [--name NAME]
 
   --port      port to listen on (0 picks a free one)          default 4010
   --host      address to listen on                           default 127.0.0.1
   --db        SQLite database file, kept between runs        default: in memory
-  --api-key   the default operator's key (sk_live_… or sk_test_…); generated and printed when left out
+  --api-key   an API key (sk_live_… or sk_test_…); repeat it for more operators. The first is the
+              default operator's (generated and printed when left out); each further key not yet in
+              the database becomes a new operator's own, and a key already stored keeps its operator
   --check-declared
               answer 500 to a refusal whose status the endpoint's contract does not declare
               (also STACK_EMULATOR_CHECK_DECLARED=true)
+  --help      this text
+
+  operators create   creates an operator with a new API key in the --db file and prints both
+                     (stack-emulator operators create --help)`
+
+const operatorsUsage = `Usage: stack-emulator operators create --db ./stack.db [--name NAME]
+
+  Creates an operator with a new API key in the database file (created if missing) and prints the
+  operator's id and its key. Serve the same file to use the key; every operator sees only its own
+  agents, passports and missions.
+
+  --db        SQLite database file (required)
+  --name      the operator's name                            default: operator
   --help      this text`
 
 const parse = (argv: ReadonlyArray<string>) => {
@@ -34,7 +53,7 @@ const parse = (argv: ReadonlyArray<string>) => {
       port: { type: "string", default: "4010" },
       host: { type: "string", default: "127.0.0.1" },
       db: { type: "string" },
-      "api-key": { type: "string" },
+      "api-key": { type: "string", multiple: true },
       "check-declared": { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     },
@@ -46,13 +65,77 @@ const parse = (argv: ReadonlyArray<string>) => {
     port,
     host: values.host,
     db: values.db,
-    apiKey: values["api-key"],
+    apiKeys: [...new Set(values["api-key"] ?? [])],
     checkDeclared: values["check-declared"],
     help: values.help
   }
 }
 
+const parseOperators = (argv: ReadonlyArray<string>) => {
+  const [command, ...rest] = argv
+  if (command === "--help") return { help: true } as const
+  if (command !== "create") {
+    throw new Error(command === undefined ? "operators: missing command (create)" : `operators: unknown command ${command}`)
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      db: { type: "string" },
+      name: { type: "string" },
+      help: { type: "boolean", default: false }
+    },
+    strict: true
+  })
+  if (values.help) return { help: true } as const
+  if (values.db === undefined || values.db === "") throw new Error("operators create: --db is required")
+  if (values.name !== undefined && (values.name.trim() === "" || values.name.length > 200)) {
+    throw new Error("operators create: --name must be 1 to 200 characters")
+  }
+  return { help: false, db: values.db, name: values.name } as const
+}
+
+/** `stack-emulator operators create`: an operator with a new key, stored in the database file. */
+const operators = (argv: ReadonlyArray<string>) => {
+  let args: ReturnType<typeof parseOperators>
+  try {
+    args = parseOperators(argv)
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${operatorsUsage}`)
+    process.exitCode = 2
+    return
+  }
+  if (args.help) {
+    console.log(operatorsUsage)
+    return
+  }
+  const { db, name } = args
+  NodeRuntime.runMain(
+    Operators.create({ name }).pipe(
+      Effect.flatMap(({ apiKey, operator }) =>
+        Console.log(
+          `operator:  ${operator.id}\n` +
+            `name:      ${operator.name}\n` +
+            `API key:   ${Redacted.value(apiKey)}\n` +
+            `database:  ${db}`
+        )
+      ),
+      Effect.provide(Database.layer(db)),
+      Effect.catchAllCause((cause) => {
+        const error = Cause.squash(cause)
+        const reason = error instanceof Error
+          ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+          : String(error)
+        return Console.error(`stack-emulator: could not create an operator in ${db}: ${reason}`).pipe(
+          Effect.zipRight(Effect.sync(() => { process.exitCode = 1 }))
+        )
+      })
+    ),
+    { disablePrettyLogger: true }
+  )
+}
+
 const main = (argv: ReadonlyArray<string>) => {
+  if (argv[0] === "operators") return operators(argv.slice(1))
   let args: ReturnType<typeof parse>
   try {
     args = parse(argv)
@@ -69,22 +152,23 @@ const main = (argv: ReadonlyArray<string>) => {
     const emulator = yield* Emulator.Emulator
     const server = yield* HttpServer.HttpServer
     const address = server.address._tag === "TcpAddress" ? `http://${server.address.hostname}:${server.address.port}` : "a unix socket"
-    const key = args.apiKey === undefined
+    const key = args.apiKeys.length === 0
       ? Redacted.value(emulator.apiKey)
-      : `${args.apiKey.slice(0, 12)}… (from --api-key)`
+      : `${args.apiKeys.map((key) => `${key.slice(0, 12)}…`).join(", ")} (from --api-key)`
     yield* Console.log(
       `STACK emulator listening on ${address}\n` +
         `  database:  ${args.db ?? "in memory"}\n` +
-        `  API key:   ${key}\n` +
+        `  ${args.apiKeys.length > 1 ? "API keys:  " : "API key:   "}${key}\n` +
         `  OpenAPI:   ${address}/openapi.json\n` +
         `Set STACK_BASE_URL=${address} and STACK_API_KEY to point the SDK at it. Ctrl-C stops it.`
     )
   }))
   const serverLayer = Layer.mergeAll(Emulator.layerServe, announce).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: args.port, host: args.host })),
+    Layer.provide(Emulator.layerServer({ port: args.port, host: args.host })),
     Layer.provide(Emulator.layer({
       filename: args.db,
-      apiKey: args.apiKey,
+      apiKey: args.apiKeys[0],
+      extraApiKeys: args.apiKeys.slice(1),
       checkDeclaredErrors: args.checkDeclared ? true : undefined
     }))
   )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -46,6 +46,28 @@ const exitOf = (args: ReadonlyArray<string>) =>
     child.on("exit", (code) => resolve({ code, output }))
   })
 
+/** Runs `operators create` and reads the operator's id and key from what it prints. */
+const createOperator = async (db: string, name: string) => {
+  const { code, output } = await exitOf(["operators", "create", "--db", db, "--name", name])
+  expect(code, output).toBe(0)
+  const id = /operator:\s+(op_[A-Za-z0-9]+)/.exec(output)?.[1]
+  const key = /API key:\s+(sk_test_[A-Za-z0-9]+)/.exec(output)?.[1]
+  expect(id, output).toBeDefined()
+  expect(key, output).toBeDefined()
+  expect(output).toContain(`name:      ${name}`)
+  return { id: id!, key: key! }
+}
+
+/** A request over real HTTP as the holder of `key`. */
+const http = async (base: string, key: string, method: string, path: string, json?: unknown) => {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(json === undefined ? {} : { "content-type": "application/json" }) },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) })
+  })
+  return { status: response.status, json: (await response.json()) as any }
+}
+
 describe("the stack-emulator CLI", () => {
   it("serves on the given port with the given key, keeps its database, and stops cleanly on SIGINT", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stack-emulator-"))
@@ -81,12 +103,92 @@ describe("the stack-emulator CLI", () => {
     expect(await stop(running)).toBe(0)
   })
 
+  it("operators create and repeated --api-key make operators that each see only their own agents", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stack-emulator-"))
+    const db = join(dir, "stack.db")
+    const newKey = "sk_test_thirdoperatorthirdoperator"
+    try {
+      const a = await createOperator(db, "team-a")
+      const b = await createOperator(db, "team-b")
+      expect(a.id).not.toBe(b.id)
+      expect(a.key).not.toBe(b.key)
+
+      // a stored key keeps its operator; a new one becomes an operator of its own; b's key, not given, still works
+      const running = await start(["--port", "0", "--db", db, "--api-key", a.key, "--api-key", newKey])
+      expect(running.output()).toMatch(/API keys:/)
+      expect(running.output()).not.toContain(newKey)
+      const registered: Record<string, { id: string; operator_id: string }> = {}
+      for (const [who, key] of [["a", a.key], ["b", b.key], ["c", newKey]] as const) {
+        const created = await http(running.base, key, "POST", "/v1/agents/register", { name: `${who}-bot` })
+        expect(created.status, JSON.stringify(created.json)).toBe(201)
+        registered[who] = created.json
+      }
+      expect(registered.a!.operator_id).toBe(a.id)
+      expect(registered.b!.operator_id).toBe(b.id)
+      expect([a.id, b.id]).not.toContain(registered.c!.operator_id)
+
+      for (const [who, key] of [["a", a.key], ["b", b.key], ["c", newKey]] as const) {
+        const listed = await http(running.base, key, "GET", "/v1/agents")
+        expect(listed.status).toBe(200)
+        expect(listed.json.agents.map((agent: { name: string }) => agent.name)).toEqual([`${who}-bot`])
+        for (const other of ["a", "b", "c"].filter((name) => name !== who)) {
+          const id = registered[other]!.id
+          const read = await http(running.base, key, "GET", `/v1/agents/${id}`)
+          expect(read.status).toBe(404)
+          expect(read.json.error.code).toBe("NOT_FOUND")
+          expect((await http(running.base, key, "DELETE", `/v1/agents/${id}`)).status).toBe(404)
+        }
+      }
+      expect(await stop(running)).toBe(0)
+
+      // the operator a new --api-key made is kept in the database, with its agents
+      const again = await start(["--port", "0", "--db", db, "--api-key", b.key, "--api-key", newKey])
+      const listed = await http(again.base, newKey, "GET", "/v1/agents")
+      expect(listed.json.agents.map((agent: { operator_id: string }) => agent.operator_id)).toEqual([registered.c!.operator_id])
+      expect((await http(again.base, a.key, "GET", `/v1/agents/${registered.a!.id}`)).status).toBe(200)
+      expect(await stop(again)).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("refuses bad operators arguments with exit code 2 and an unusable database with exit code 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stack-emulator-"))
+    try {
+      const refused = [
+        [["operators"], /missing command/],
+        [["operators", "delete", "--db", join(dir, "x.db")], /unknown command delete/],
+        [["operators", "create"], /--db is required/],
+        [["operators", "create", "--db", join(dir, "x.db"), "--port", "1"], /--port/],
+        [["operators", "create", "--db", join(dir, "x.db"), "--name", " "], /--name/]
+      ] as const
+      const [missingDir, badExtraKey, ...exits] = await Promise.all([
+        exitOf(["operators", "create", "--db", join(dir, "missing", "x.db")]),
+        exitOf(["--port", "0", "--api-key", "sk_test_clitestclitestclitest", "--api-key", "nope"]),
+        ...refused.map(([args]) => exitOf(args))
+      ])
+      refused.forEach(([args, mention], i) => {
+        expect(exits[i]!.code, args.join(" ")).toBe(2)
+        expect(exits[i]!.output).toMatch(mention)
+        expect(exits[i]!.output).toContain("Usage: stack-emulator operators create")
+      })
+      expect(missingDir!.code).toBe(1)
+      expect(missingDir!.output).toMatch(/could not create an operator in .*directory does not exist/)
+      expect(badExtraKey!.code).toBe(1)
+      expect(badExtraKey!.output).toMatch(/sk_live_/)
+      expect(existsSync(join(dir, "x.db"))).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
   it("refuses bad arguments with exit code 2 and a bad key with exit code 1", async () => {
     const badPort = await exitOf(["--port", "99999"])
     expect(badPort.code).toBe(2)
     expect(badPort.output).toMatch(/--port/)
     const unknown = await exitOf(["--bogus"])
     expect(unknown.code).toBe(2)
+    expect(unknown.output).toContain("stack-emulator operators create --db")
     const badKey = await exitOf(["--port", "0", "--api-key", "not-a-key"])
     expect(badKey.code).toBe(1)
     expect(badKey.output).toMatch(/sk_live_/)

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/Agents.js"
-import { pageOf, paginate } from "./internal/pagination.js"
+import { pageOf, paginate, queryOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.AgentsEndpoints
@@ -22,7 +22,10 @@ type E = typeof Api.AgentsEndpoints
  * @category models
  */
 export interface Service extends Methods<E> {
-  /** Every agent of the operator, newest first, fetched page by page as the stream is read. */
+  /**
+   * Every agent of the operator, newest first, fetched page by page as the
+   * stream is read: by `next_cursor` when the pages give one, else by number.
+   */
   readonly listAll: (options?: { readonly pageSize?: number | undefined }) => Stream.Stream<Api.Agent, ErrorsOf<E["list"]>>
 }
 
@@ -42,7 +45,9 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.AgentPageSize.max
-      return paginate((page) => Effect.map(calls.list({ page, limit }), (result) => pageOf(result.agents, result, limit)))
+      return paginate((request) =>
+        Effect.map(calls.list({ ...queryOf(request), limit }), (result) => pageOf(result.agents, result, request, limit))
+      )
     }
   }
 })

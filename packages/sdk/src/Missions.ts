@@ -15,7 +15,7 @@ import type * as Stream from "effect/Stream"
 import * as Api from "./api/Missions.js"
 import * as PassportsApi from "./api/Passports.js"
 import * as MissionScope from "./internal/mission.js"
-import { pageOf, paginate } from "./internal/pagination.js"
+import { pageOf, paginate, queryOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.MissionsEndpoints
@@ -43,7 +43,10 @@ export type ScopedMissionHandle = MissionScope.ScopedMissionHandle
  * @category models
  */
 export interface Service extends Methods<E> {
-  /** Every mission (optionally of one status), newest first, page by page as the stream is read. */
+  /**
+   * Every mission (optionally of one status), newest first, page by page as
+   * the stream is read: by `next_cursor` when the pages give one, else by number.
+   */
   readonly listAll: (
     options?: { readonly status?: Api.MissionStatus | undefined; readonly pageSize?: number | undefined }
   ) => Stream.Stream<Api.Mission, ErrorsOf<E["list"]>>
@@ -76,8 +79,11 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.MissionPageSize.max
-      return paginate((page) =>
-        Effect.map(calls.list({ page, limit, status: options.status }), (result) => pageOf(result.missions, result, limit))
+      return paginate((request) =>
+        Effect.map(
+          calls.list({ ...queryOf(request), limit, status: options.status }),
+          (result) => pageOf(result.missions, result, request, limit)
+        )
       )
     },
     scoped: (options) => MissionScope.scopedMission(calls, passports, options)

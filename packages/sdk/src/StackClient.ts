@@ -5,19 +5,24 @@
  *
  * @since 0.1.0
  */
+import * as Headers from "@effect/platform/Headers"
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import { dual } from "effect/Function"
+import { constTrue, dual } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -25,6 +30,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import { isPublic } from "./api/Common.js"
 import { isIdempotent, type PathParams, pathParams } from "./api/Endpoint.js"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
@@ -178,6 +184,7 @@ export class StackClient extends Context.Tag("@getstack/effect/StackClient")<Sta
 type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
 
 interface EndpointPlan {
+  readonly method: HttpMethod
   /** The endpoint needs no credentials: none are sent. */
   readonly public: boolean
   /** The endpoint may be retried whatever happened to the previous attempt. */
@@ -186,24 +193,39 @@ interface EndpointPlan {
   readonly write: boolean
   readonly pathParams: ReadonlyArray<string>
   readonly declared: ReadonlySet<number>
-  readonly decodeSuccess: ((u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>) | undefined
+  /** The name of a call's span: the service and the method, e.g. `Agents.get`. */
+  readonly spanName: string
+  /** Decodes a success body, stopping at the first mismatch (synchronous schemas). */
+  readonly decodeSuccess: ((u: unknown) => Either.Either<unknown, ParseResult.ParseError>) | undefined
+  /** Decodes a success body reporting every mismatch: for the error message, and for schemas that are not synchronous. */
+  readonly decodeSuccessAll: (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>
 }
 
 const plans = new WeakMap<AnyEndpoint, EndpointPlan>()
+
+/** The service an endpoint belongs to, from its path: `/v1/agents/:id` → `Agents`. */
+const serviceOf = (path: string): string => {
+  const segment = path.split("/").find((part) => /^[A-Za-z][\w-]*$/.test(part) && !/^v\d+$/.test(part))
+  return segment === undefined ? "Stack" : segment.replace(/(?:^|[-_])(\w)/g, (_, letter: string) => letter.toUpperCase())
+}
 
 const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
   let plan = plans.get(endpoint)
   if (plan === undefined) {
     const ast = endpoint.errorSchema.ast
     const declared = new Set((ast._tag === "Union" ? ast.types : [ast]).map(HttpApiSchema.getStatusErrorAST))
-    const success = endpoint.successSchema
+    const success = endpoint.successSchema as Schema.Schema<unknown>
+    const isVoid = HttpApiSchema.isVoid(success.ast)
     plan = {
+      method: endpoint.method,
       public: isPublic(endpoint),
       idempotent: isIdempotent(endpoint),
       write: endpoint.method !== "GET" && endpoint.method !== "HEAD",
       pathParams: pathParams(endpoint.path),
       declared,
-      decodeSuccess: HttpApiSchema.isVoid(success.ast) ? undefined : Schema.decodeUnknown(success as Schema.Schema<unknown>, { errors: "all" })
+      spanName: `${serviceOf(endpoint.path)}.${endpoint.name}`,
+      decodeSuccess: isVoid ? undefined : Schema.decodeUnknownEither(success),
+      decodeSuccessAll: Schema.decodeUnknown(success, { errors: "all" })
     }
     plans.set(endpoint, plan)
   }
@@ -230,6 +252,25 @@ class AttemptFailure {
     readonly retry: Retry.RetryInput,
     readonly token?: Redacted.Redacted<string>
   ) {}
+}
+
+/** The answer of a successful attempt, read to its end. */
+interface Exchange {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly text: string
+}
+
+/** One logical call: the request every attempt sends, and what its attempts learn. */
+interface CallState {
+  readonly plan: EndpointPlan
+  readonly url: string
+  readonly idempotencyKey: string | undefined
+  readonly timeout: Duration.Duration
+  readonly retry: CallOptions["retry"]
+  request: HttpClientRequest.HttpClientRequest
+  attempts: number
+  span: Tracer.Span | undefined
 }
 
 const toUrlParams = (params: unknown): Array<[string, string]> => {
@@ -313,6 +354,47 @@ const withOutcome = (
   }
 }
 
+/** The clock `Effect` runs on by default; under another (a `TestClock`) timeouts go through `Effect.timeoutFail`. */
+const LiveClock = Clock.make().constructor
+
+/** The largest delay `setTimeout` keeps. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * Where `HttpClient.make` of `@effect/platform` looks up the
+ * `AbortController` of a request whose lifetime is tied to a scope
+ * (`HttpClient.withScope` registers one there): the transport gets its
+ * signal, so aborting it ends the request. The transport times an attempt
+ * out this way, with a timer, instead of forking a fiber to race it.
+ */
+const scopedRequests = globalValue(
+  "@effect/platform/HttpClient/scopedRequests",
+  () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController>()
+)
+
+let registryChecked: boolean | undefined
+
+/**
+ * Whether the `HttpClient.make` in use hands the transport the signal of the
+ * controller registered in `scopedRequests` (checked once, with a transport
+ * that only looks at its signal); when it does not, timeouts race a fiber.
+ */
+const abortable = (): boolean => {
+  if (registryChecked === undefined) {
+    const request = HttpClientRequest.get("http://localhost/")
+    const controller = new AbortController()
+    scopedRequests.set(request, controller)
+    let seen: AbortSignal | undefined
+    const probe = HttpClient.make((request, _url, signal) => {
+      seen = signal
+      return Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport" }))
+    })
+    Effect.runSyncExit(Effect.withTracerEnabled(probe.execute(request), false))
+    registryChecked = seen === controller.signal
+  }
+  return registryChecked
+}
+
 /**
  * Builds a client over the `HttpClient` in context.
  *
@@ -332,88 +414,217 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         operator: auth.operator === undefined ? undefined : yield* make({ ...options, baseUrl, auth: auth.operator })
       })
       : yield* makeTokenSource(auth, baseUrl, httpClient)
-    const clientTimeout = options.timeout ?? DEFAULT_TIMEOUT
+    const clientTimeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
 
-    const attempt = (request: HttpClientRequest.HttpClientRequest, plan: EndpointPlan, timeout: Duration.DurationInput) =>
-      Effect.gen(function*() {
-        const declared = plan.declared
-        const token = plan.public ? undefined : yield* tokens.token.pipe(
-          // no request was sent: safe to try again, unless the credentials were refused
-          Effect.mapError((error) => new AttemptFailure(error, { retryable: error._tag !== "AuthenticationError", retryAfterMs: undefined }))
-        )
-        const authorized = token === undefined
-          ? request
-          : HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(token)}`)
-        const meta = { method: request.method, url: request.url }
-        const exchange = Effect.gen(function*() {
-          const response = yield* httpClient.execute(authorized)
-          const text = yield* response.text
-          return { response, text }
-        }).pipe(
-          Effect.mapError((cause) => {
-            const connected = cause._tag !== "RequestError" || cause.reason === "Transport" &&
-                !causeChain(cause.cause).some(({ code }) => code !== undefined && NOT_CONNECTED.has(code))
-            const describe = cause._tag === "RequestError" ? describeCause(cause) : `${cause.reason}: ${cause.message}`
-            return new AttemptFailure(
-              new ConnectionError({ ...meta, message: `${meta.method} ${meta.url} failed: ${describe}`, cause: cause.cause }),
-              { retryable: plan.idempotent || !connected, retryAfterMs: undefined, connected }
-            )
-          }),
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () =>
-              new AttemptFailure(
-                new TimeoutError({
-                  ...meta,
-                  message: `${meta.method} ${meta.url}: no answer within ${Duration.format(timeout)}`,
-                  timeoutMs: Duration.toMillis(timeout)
-                }),
-                { retryable: plan.idempotent, retryAfterMs: undefined, connected: true }
-              )
-          })
-        )
-        const { response, text } = yield* exchange
-        if (response.status < 400) return { response, text, token }
-        const requestId = response.headers["x-request-id"]
-        const now = yield* Clock.currentTimeMillis
-        const retryAfter = Retry.retryAfterMs(response.headers, now)
-        const body = decodeErrorBody(text)
-        const fields = Option.match(body, {
+    /** The headers of every request; with a token that never changes, its `authorization` too. */
+    const publicHeaders = Headers.fromInput({ accept: "application/json", "user-agent": USER_AGENT })
+    const headers = tokens.constant === undefined
+      ? publicHeaders
+      : Headers.set(publicHeaders, "authorization", `Bearer ${Redacted.value(tokens.constant)}`)
+
+    const connectionFailure = (ctx: CallState, cause: HttpClientError.HttpClientError) => {
+      const connected = cause._tag !== "RequestError" || cause.reason === "Transport" &&
+          !causeChain(cause.cause).some(({ code }) => code !== undefined && NOT_CONNECTED.has(code))
+      const describe = cause._tag === "RequestError" ? describeCause(cause) : `${cause.reason}: ${cause.message}`
+      const method = ctx.plan.method
+      return new AttemptFailure(
+        new ConnectionError({ method, url: ctx.url, message: `${method} ${ctx.url} failed: ${describe}`, cause: cause.cause }),
+        { retryable: ctx.plan.idempotent || !connected, retryAfterMs: undefined, connected }
+      )
+    }
+
+    const timeoutFailure = (ctx: CallState) => () =>
+      new AttemptFailure(
+        new TimeoutError({
+          method: ctx.plan.method,
+          url: ctx.url,
+          message: `${ctx.plan.method} ${ctx.url}: no answer within ${Duration.format(ctx.timeout)}`,
+          timeoutMs: Duration.toMillis(ctx.timeout)
+        }),
+        { retryable: ctx.plan.idempotent, retryAfterMs: undefined, connected: true }
+      )
+
+    const statusFailure = (ctx: CallState, exchange: Exchange, token: Redacted.Redacted<string> | undefined) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const { status, headers, text } = exchange
+        const retryAfter = Retry.retryAfterMs(headers, now)
+        const fields = Option.match(decodeErrorBody(text), {
           onNone: () => ({
-            code: `HTTP_${response.status}`,
-            message: `${response.status} with a body that is not STACK's error body: ${text.slice(0, 200)}`,
+            code: `HTTP_${status}`,
+            message: `${status} with a body that is not STACK's error body: ${text.slice(0, 200)}`,
             details: undefined
           }),
           onSome: ({ error }) => ({ code: error.code, message: error.message, details: error.details })
         })
         const error = fromStatus(
-          { status: response.status, ...fields, requestId, ...meta },
-          { declared, retryAfterMs: retryAfter }
+          { status, ...fields, requestId: headers["x-request-id"], method: ctx.plan.method, url: ctx.url },
+          { declared: ctx.plan.declared, retryAfterMs: retryAfter }
         )
-        const shouldRetry = response.headers["x-should-retry"]
+        const shouldRetry = headers["x-should-retry"]
         const retryable = shouldRetry === "true"
           ? true
           : shouldRetry === "false"
           ? false
-          : Retry.isRetryableStatus(response.status, plan.idempotent)
-        return yield* Effect.fail(new AttemptFailure(error, { retryable, retryAfterMs: retryAfter, connected: true }, token))
+          : Retry.isRetryableStatus(status, ctx.plan.idempotent)
+        return Effect.fail(new AttemptFailure(error, { retryable, retryAfterMs: retryAfter, connected: true }, token))
       })
 
-    /** A 401 with a refreshable token: refresh and try once more. */
-    const attemptWithReauth = (request: HttpClientRequest.HttpClientRequest, plan: EndpointPlan, timeout: Duration.DurationInput) =>
-      attempt(request, plan, timeout).pipe(
-        Effect.catchIf(
-          // a passport's own 401 (PASSPORT_REVOKED, PASSPORT_EXPIRED) says nothing of the caller's token
-          (failure) =>
-            failure.error._tag === "AuthenticationError" && failure.token !== undefined &&
-            !failure.error.code.startsWith("PASSPORT_"),
-          (failure) =>
-            Effect.flatMap(
-              tokens.invalidate(failure.token!),
-              (again) => again ? attempt(request, plan, timeout) : Effect.fail(failure)
-            )
+    const exchange = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.flatMap(httpClient.execute(request), (response) =>
+        Effect.map(response.text, (text): Exchange => ({ status: response.status, headers: response.headers, text })))
+
+    /**
+     * The exchange within the timeout. On the live clock, a timer aborts the
+     * request's `AbortController` (see `abortable`): no fiber is forked. Under
+     * another clock (a `TestClock`), or when the platform does not take the
+     * controller, `Effect.timeoutFail`.
+     */
+    const timed = (ctx: CallState, request: HttpClientRequest.HttpClientRequest): Effect.Effect<Exchange, AttemptFailure> =>
+      Effect.clockWith((clock) => {
+        const millis = Duration.toMillis(ctx.timeout)
+        if (clock.constructor !== LiveClock || !(millis <= MAX_TIMER_MS) || !abortable()) {
+          return Effect.timeoutFail(
+            Effect.mapError(exchange(request), (cause) => connectionFailure(ctx, cause)),
+            { duration: ctx.timeout, onTimeout: timeoutFailure(ctx) }
+          )
+        }
+        const controller = new AbortController()
+        scopedRequests.set(request, controller)
+        let timedOut = false
+        const timer = setTimeout(() => {
+          timedOut = true
+          controller.abort()
+        }, millis)
+        return exchange(request).pipe(
+          Effect.onExit((exit) => {
+            clearTimeout(timer)
+            // interrupted or failed: the platform leaves a request with a registered controller to it
+            if (Exit.isFailure(exit)) controller.abort()
+            return Effect.void
+          }),
+          Effect.matchEffect({
+            onFailure: (cause) => Effect.fail(timedOut ? timeoutFailure(ctx)() : connectionFailure(ctx, cause)),
+            onSuccess: (exchange) => timedOut ? Effect.fail(timeoutFailure(ctx)()) : Effect.succeed(exchange)
+          })
         )
+      })
+
+    /** Sends the request once and reads the answer to its end, within the timeout. */
+    const send = (
+      ctx: CallState,
+      request: HttpClientRequest.HttpClientRequest,
+      token: Redacted.Redacted<string> | undefined
+    ): Effect.Effect<Exchange, AttemptFailure> =>
+      Effect.flatMap(
+        timed(ctx, request),
+        (exchange) => {
+          const requestId = exchange.headers["x-request-id"]
+          if (ctx.span !== undefined) {
+            ctx.span.attribute("http.response.status_code", exchange.status)
+            if (requestId !== undefined) ctx.span.attribute("stack.request_id", requestId)
+          }
+          return exchange.status < 400 ? Effect.succeed(exchange) : statusFailure(ctx, exchange, token)
+        }
       )
+
+    const attempt = (ctx: CallState): Effect.Effect<Exchange, AttemptFailure> =>
+      ctx.plan.public || tokens.constant !== undefined
+        ? send(ctx, ctx.request, undefined)
+        : Effect.flatMap(
+          Effect.mapError(
+            tokens.token,
+            // no request was sent: safe to try again, unless the credentials were refused
+            (error) => new AttemptFailure(error, { retryable: error._tag !== "AuthenticationError", retryAfterMs: undefined })
+          ),
+          (token) => send(ctx, HttpClientRequest.setHeader(ctx.request, "authorization", `Bearer ${Redacted.value(token)}`), token)
+        )
+
+    /** A 401 with a refreshable token: refresh and try once more. */
+    const attemptWithReauth = (ctx: CallState): Effect.Effect<Exchange, AttemptFailure> => {
+      ctx.attempts++
+      return Effect.catchIf(
+        attempt(ctx),
+        // a passport's own 401 (PASSPORT_REVOKED, PASSPORT_EXPIRED) says nothing of the caller's token
+        (failure) =>
+          failure.error._tag === "AuthenticationError" && failure.token !== undefined &&
+          !failure.error.code.startsWith("PASSPORT_"),
+        (failure) => Effect.flatMap(tokens.invalidate(failure.token!), (again) => again ? attempt(ctx) : Effect.fail(failure))
+      )
+    }
+
+    const logFailure = (ctx: CallState, failure: AttemptFailure) =>
+      Effect.logDebug("STACK request failed", {
+        method: ctx.plan.method,
+        url: ctx.url,
+        error: failure.error._tag,
+        retryable: failure.retry.retryable
+      })
+
+    /**
+     * The attempts of a call: the first one alone, and the retry schedule only
+     * once an attempt has failed.
+     */
+    const attempts = (ctx: CallState): Effect.Effect<Exchange, HttpStatusError | ConnectionError | TimeoutError> =>
+      Effect.catchAll(Effect.suspend(() => attemptWithReauth(ctx)), (first) => {
+        let replay: AttemptFailure | undefined = first
+        // the first failure is fed to the schedule as if it had just happened, then attempts go on
+        const again = Effect.suspend(() => {
+          if (replay !== undefined) {
+            const failure = replay
+            replay = undefined
+            return Effect.fail(failure)
+          }
+          return Effect.tapError(attemptWithReauth(ctx), (failure) => logFailure(ctx, failure))
+        })
+        return logFailure(ctx, first).pipe(
+          Effect.zipRight(
+            first.retry.retryable
+              ? Effect.retry(again, {
+                schedule: Schedule.mapInput(
+                  Retry.schedule(mergeRetry(options.retry, ctx.retry)),
+                  (failure: AttemptFailure) => failure.retry
+                ),
+                while: (failure) => failure.retry.retryable
+              })
+              : Effect.fail(first)
+          ),
+          Effect.mapError((failure) =>
+            ctx.idempotencyKey === undefined
+              ? failure.error
+              : withOutcome(
+                failure.error,
+                { idempotencyKey: ctx.idempotencyKey, attempts: ctx.attempts },
+                failure.retry.connected !== false
+              )
+          )
+        )
+      })
+
+    const decode = (ctx: CallState, exchange: Exchange) => {
+      const decodeSuccess = ctx.plan.decodeSuccess
+      if (decodeSuccess === undefined) return Effect.succeed(undefined)
+      const decodeFailure = (message: string) =>
+        new ResponseDecodeError({
+          message,
+          status: exchange.status,
+          requestId: exchange.headers["x-request-id"],
+          method: ctx.plan.method,
+          url: ctx.url,
+          body: Redacted.make(exchange.text.slice(0, BODY_EXCERPT))
+        })
+      let json: unknown
+      try {
+        json = JSON.parse(exchange.text)
+      } catch {
+        return Effect.fail(decodeFailure("the response body is not JSON"))
+      }
+      const decoded = decodeSuccess(json)
+      if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+      return Effect.mapError(
+        ctx.plan.decodeSuccessAll(json),
+        (error) => decodeFailure(`the response body does not match the contract at ${mismatchedPaths(error).join(", ")}`)
+      )
+    }
 
     /** Path, query and body through the endpoint's schemas. */
     const encode = (endpoint: AnyEndpoint, plan: EndpointPlan, input: Record<string, unknown>) => {
@@ -434,10 +645,12 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         const value = path?.[name]
         if (typeof value !== "string" || value === "") bad.push(`path.${name}`)
       }
-      const search = new URLSearchParams(toUrlParams(query)).toString()
-      const url = `${baseUrl}${endpoint.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(path?.[name] ?? "")))}${
-        search === "" ? "" : `?${search}`
-      }`
+      const search = query === undefined ? "" : new URLSearchParams(toUrlParams(query)).toString()
+      const url = `${baseUrl}${
+        plan.pathParams.length === 0
+          ? endpoint.path
+          : endpoint.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(path?.[name] ?? "")))
+      }${search === "" ? "" : `?${search}`}`
       return bad.length > 0
         ? Either.left(
           new RequestEncodeError({
@@ -450,54 +663,43 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         : Either.right({ url, payload })
     }
 
-    const call = (endpoint: AnyEndpoint, input: Record<string, unknown>) =>
-      Effect.gen(function*() {
+    const call = (
+      endpoint: AnyEndpoint,
+      input: Record<string, unknown>
+    ): Effect.Effect<unknown, TransportError | HttpStatusError> =>
+      Effect.withFiberRuntime<unknown, TransportError | HttpStatusError>((fiber) => {
         const plan = planOf(endpoint)
-        const callOptions = yield* FiberRef.get(currentCallOptions)
-        const method = endpoint.method
-        const { url, payload } = yield* encode(endpoint, plan, input)
-        let request = HttpClientRequest.make(method)(url).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.setHeader("user-agent", USER_AGENT)
-        )
+        const encoded = encode(endpoint, plan, input)
+        if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
+        const { url, payload } = encoded.right
+        const callOptions = fiber.getFiberRef(currentCallOptions)
+        let request = HttpClientRequest.make(plan.method)(url, { headers: plan.public ? publicHeaders : headers })
         if (payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, payload)
         const idempotencyKey = plan.write ? callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}` : undefined
         if (idempotencyKey !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", idempotencyKey)
-        const timeout = callOptions.timeout ?? clientTimeout
-        let attempts = 0
-        const { response, text } = yield* Effect.suspend(() => {
-          attempts++
-          return attemptWithReauth(request, plan, timeout)
-        }).pipe(
-          Effect.tapError((failure) =>
-            Effect.logDebug("STACK request failed", { method, url, error: failure.error._tag, retryable: failure.retry.retryable })
-          ),
-          Effect.retry({
-            schedule: Schedule.mapInput(Retry.schedule(mergeRetry(options.retry, callOptions.retry)), (failure: AttemptFailure) => failure.retry),
-            while: (failure) => failure.retry.retryable
-          }),
-          Effect.mapError((failure: AttemptFailure) =>
-            idempotencyKey === undefined
-              ? failure.error
-              : withOutcome(failure.error, { idempotencyKey, attempts }, failure.retry.connected !== false)
-          )
-        )
-        if (plan.decodeSuccess === undefined) return undefined
-        const requestId = response.headers["x-request-id"]
-        const decodeFailure = (message: string) =>
-          new ResponseDecodeError({
-            message,
-            status: response.status,
-            requestId,
-            method,
-            url,
-            body: Redacted.make(text.slice(0, BODY_EXCERPT))
-          })
-        const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => decodeFailure("the response body is not JSON") })
-        return yield* plan.decodeSuccess(json).pipe(
-          Effect.mapError((error) =>
-            decodeFailure(`the response body does not match the contract at ${mismatchedPaths(error).join(", ")}`)
-          )
+        const ctx: CallState = {
+          plan,
+          url,
+          idempotencyKey,
+          timeout: callOptions.timeout === undefined ? clientTimeout : Duration.decode(callOptions.timeout),
+          retry: callOptions.retry,
+          request,
+          attempts: 0,
+          span: undefined
+        }
+        const program = Effect.flatMap(attempts(ctx), (exchange) => decode(ctx, exchange))
+        if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return program
+        // one span per call, named after the method; the platform's span of each attempt is left out
+        return Effect.useSpan(
+          plan.spanName,
+          { kind: "client", captureStackTrace: false, attributes: { "http.request.method": plan.method, "url.full": url } },
+          (span) => {
+            ctx.span = span
+            if (fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
+              ctx.request = HttpClientRequest.setHeaders(ctx.request, HttpTraceContext.toHeaders(span))
+            }
+            return Effect.locally(Effect.withParentSpan(program, span), HttpClient.currentTracerDisabledWhen, constTrue)
+          }
         )
       })
 

@@ -13,5 +13,10 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     // the registration profile and key mode, as given (or as the profile presets); null for earlier agents
     yield* sql`ALTER TABLE agents ADD COLUMN profile TEXT`
     yield* sql`ALTER TABLE agents ADD COLUMN key_mode TEXT`
+  }),
+  "0006_agents_by_operator": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // the order, count and keyset seek of the operator's list (newest first, ties by rowid)
+    yield* sql`CREATE INDEX agents_by_operator ON agents (operator_id, created_at)`
   })
 }

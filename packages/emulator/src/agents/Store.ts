@@ -77,11 +77,13 @@ export const unblock = (id: string, updatedAt: number) =>
 export const remove = (id: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.asVoid(sql`DELETE FROM agents WHERE id = ${id}`))
 
-/** One page of the operator's agents, newest first. */
+/** One page of the operator's agents, newest first (index `agents_by_operator`). */
 export const page = (operatorId: string, query: ListAgentsQuery) =>
   Paging.select<AgentRow>(query, AgentPageSize.default, (sql) => ({
-    from: sql`agents WHERE operator_id = ${operatorId}`,
-    orderBy: sql`created_at DESC, rowid DESC`
+    scope: ["agents", operatorId],
+    table: "agents",
+    where: sql`operator_id = ${operatorId}`,
+    sortBy: "created_at"
   }))
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import type { AuditEntry, AuditLayer } from "@getstack/effect/api/Audit"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as AuditLog from "./AuditLog.js"
-import { StackFailure } from "./Failure.js"
+import { excerpt, MAX_MESSAGE, StackFailure } from "./Failure.js"
 
 /** Who acts, and under which request: every domain action takes one. */
 export interface Actor {
@@ -63,7 +63,7 @@ export const recordIn = (
       duration_ms: Math.max(0, now - actor.startedAt),
       payload_hash: actor.payloadHash,
       error_code: entry.failure?.code ?? null,
-      error_message: entry.failure?.message ?? null
+      error_message: entry.failure === undefined ? null : excerpt(entry.failure.message, MAX_MESSAGE)
     })
   })
 

@@ -3,7 +3,8 @@
  * the core tables, and the agents, passports and missions tables as they were
  * first created. Databases made by earlier builds recorded these ids, so each
  * keeps its id and its exact SQL. Never edit one: add the next migration to
- * the service it concerns (`agents/Migrations.ts`, …).
+ * the service it concerns (`agents/Migrations.ts`, …), or to `migrations`
+ * below for the core's own tables (operators, keys, audit, Idempotency-Keys).
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
@@ -181,5 +182,17 @@ export const history: Record<string, Effect.Effect<void, unknown, SqlClient.SqlC
       PRIMARY KEY (agent_id, jti)
     )`
     yield* sql`CREATE INDEX agent_jwt_uses_by_expiry ON agent_jwt_uses (expires_at)`
+  })
+}
+
+/**
+ * The core's migrations after the history, by id. Never edit one that has
+ * shipped: add the next.
+ */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0005_idempotency_keys_by_age": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // every keyed request forgets the keys past retention: a seek, not a scan
+    yield* sql`CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)`
   })
 }

@@ -79,6 +79,13 @@ export const authenticate = (token: string) =>
     return operator.value
   })
 
+/** The operator `apiKey` belongs to, else a new operator of its own with that key. */
+export const ensureOwn = (apiKey: string, name?: string) =>
+  Effect.flatMap(findByKey(apiKey), (existing) =>
+    Option.isSome(existing)
+      ? Effect.succeed({ operator: existing.value, apiKey: Redacted.make(apiKey) } satisfies OperatorWithKey)
+      : create({ name, apiKey }))
+
 /**
  * The default operator: the one `apiKey` belongs to, else the one remembered in
  * the database (with a new key, as keys are stored hashed), else a new one.

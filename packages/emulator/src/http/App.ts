@@ -9,7 +9,7 @@ import { openApiDocument } from "@getstack/effect/api/StackApi"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as AgentsHandlers from "../agents/Handlers.js"
-import { StackFailure } from "../core/Failure.js"
+import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
@@ -51,7 +51,7 @@ export const make = (options: Options) =>
         Effect.provideService(CheckDeclaredErrors, options.checkDeclaredErrors),
         Effect.catchTag("RouteNotFound", () =>
           Effect.succeed(failureResponse(
-            new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}` })
+            new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })
           ))),
         Effect.catchAllCause((cause) =>
           // a client that went away interrupts its request: nothing failed

@@ -1,8 +1,10 @@
 /**
  * The `Idempotency-Key` store: per operator and key, the request it was first
- * used for and the answer it got, replayed for 24 hours.
+ * used for and the answer it got, replayed for 24 hours. A key is stored only
+ * with its answer, in the transaction of the action it answers.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { StackFailure } from "../core/Failure.js"
@@ -20,15 +22,10 @@ export interface StoredAnswer {
   readonly shouldRetry: boolean | undefined
 }
 
-/** A request seen before: its first answer. */
-export interface Replay {
-  readonly _tag: "Replay"
+/** What a keyed request answers: the answer, and whether it is a replay of the first one. */
+export interface Outcome {
   readonly answer: StoredAnswer
-}
-
-/** A request not seen before: it was reserved and must be completed or released. */
-export interface Fresh {
-  readonly _tag: "Fresh"
+  readonly replayed: boolean
 }
 
 interface KeyRow {
@@ -36,62 +33,60 @@ interface KeyRow {
   readonly status: number | null
   readonly body: string | null
   readonly should_retry: number | null
-  readonly created_at: number
 }
 
 /**
- * Looks a key up for an operator: the stored answer when the same request was
- * made before, a conflict when the key was used for another request or while
- * its first request is still running, otherwise a reservation.
+ * Serves a request made with an `Idempotency-Key`, in ONE transaction: looks
+ * the key up for the operator, replays the stored answer when the same
+ * request was made before, and otherwise runs `execute` (the action, whose
+ * own transactions nest in this one) and stores its answer with the key. A
+ * crash at any point therefore leaves either nothing, and a retry runs the
+ * request, or the action with its answer, and a retry gets that answer
+ * again: never a key held without an answer, never an action whose answer is
+ * lost. Requests with the same key wait for each other (SQLite has one
+ * writer). The key used for another request is `IDEMPOTENCY_KEY_REUSED`.
  */
-export const begin = (operatorId: string, key: string, requestHash: string) =>
+export const run = <E, R>(
+  operatorId: string,
+  key: string,
+  requestHash: string,
+  execute: Effect.Effect<StoredAnswer, E, R>
+): Effect.Effect<Outcome, E | StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.withTransaction(Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       yield* sql`DELETE FROM idempotency_keys WHERE created_at < ${now - RETENTION_MS}`
       const [row] = yield* sql<KeyRow>`
-        SELECT request_hash, status, body, should_retry, created_at FROM idempotency_keys
+        SELECT request_hash, status, body, should_retry FROM idempotency_keys
         WHERE operator_id = ${operatorId} AND key = ${key}`
-      if (row === undefined) {
-        yield* sql`INSERT INTO idempotency_keys ${sql.insert({
-          operator_id: operatorId,
-          key,
-          request_hash: requestHash,
-          created_at: now
-        })}`
-        return { _tag: "Fresh" } as Fresh | Replay
-      }
-      if (row.request_hash !== requestHash) {
+      if (row !== undefined && row.request_hash !== requestHash) {
         return yield* new StackFailure({
           code: "IDEMPOTENCY_KEY_REUSED",
           message: "this Idempotency-Key was already used for a different request",
           retryable: false
         })
       }
-      if (row.status === null || row.body === null) {
-        return yield* new StackFailure({
-          code: "IDEMPOTENCY_KEY_IN_USE",
-          message: "a request with this Idempotency-Key is still being processed",
-          retryable: true
+      if (row !== undefined && row.status !== null && row.body !== null) {
+        const answer: StoredAnswer = {
+          status: row.status,
+          body: row.body,
+          shouldRetry: row.should_retry === null ? undefined : row.should_retry === 1
+        }
+        return { answer, replayed: true }
+      }
+      // a key without an answer can only be left by an older emulator that crashed: its request never finished
+      if (row !== undefined) yield* sql`DELETE FROM idempotency_keys WHERE operator_id = ${operatorId} AND key = ${key}`
+      const answer = yield* execute
+      yield* sql`INSERT INTO idempotency_keys ${
+        sql.insert({
+          operator_id: operatorId,
+          key,
+          request_hash: requestHash,
+          status: answer.status,
+          body: answer.body,
+          should_retry: answer.shouldRetry === undefined ? null : answer.shouldRetry ? 1 : 0,
+          created_at: now
         })
-      }
-      const answer: StoredAnswer = {
-        status: row.status,
-        body: row.body,
-        shouldRetry: row.should_retry === null ? undefined : row.should_retry === 1
-      }
-      return { _tag: "Replay", answer } as Fresh | Replay
+      }`
+      return { answer, replayed: false }
     })))
-
-/** Stores the answer of a reserved request. */
-export const complete = (operatorId: string, key: string, answer: StoredAnswer) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`UPDATE idempotency_keys
-        SET status = ${answer.status}, body = ${answer.body},
-            should_retry = ${answer.shouldRetry === undefined ? null : answer.shouldRetry ? 1 : 0}
-        WHERE operator_id = ${operatorId} AND key = ${key}`)
-
-/** Forgets a reservation whose request did not finish, so it may be retried. */
-export const release = (operatorId: string, key: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`DELETE FROM idempotency_keys WHERE operator_id = ${operatorId} AND key = ${key} AND status IS NULL`)

@@ -6,7 +6,6 @@
  */
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -22,14 +21,12 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { Actor } from "../core/Audit.js"
-import { StackFailure } from "../core/Failure.js"
+import { excerpt, listExcerpt, MAX_MESSAGE, StackFailure } from "../core/Failure.js"
 import * as Authorization from "./Authorization.js"
 import * as Declared from "./Declared.js"
 import * as Idempotency from "./Idempotency.js"
+import * as Input from "./Input.js"
 import { shouldRetryOf, statusOf } from "./Status.js"
-
-/** Largest request body accepted: 1 MB. */
-export const MAX_BODY_BYTES = 1024 * 1024
 
 /** The id of the request being served (sent back as `x-request-id`). */
 export class RequestId extends Context.Tag("@getstack/emulator/RequestId")<RequestId, string>() {}
@@ -62,7 +59,7 @@ const failureAnswer = (failure: StackFailure): Answer => {
   const body: ErrorBody = {
     error: {
       code: failure.code,
-      message: failure.message,
+      message: excerpt(failure.message, MAX_MESSAGE),
       ...(failure.details === undefined ? {} : { details: failure.details })
     }
   }
@@ -80,7 +77,10 @@ const respond = (answer: Answer): HttpServerResponse.HttpServerResponse => {
 export const failureResponse = (failure: StackFailure): HttpServerResponse.HttpServerResponse =>
   respond(failureAnswer(failure))
 
-const MAX_MESSAGE = 200
+const MAX_FIELD_MESSAGE = 200
+
+/** How many bad fields an `INVALID_REQUEST` names. */
+const MAX_FIELDS = 20
 
 /**
  * One message for a field from its issues: the rule it broke when a rule
@@ -96,67 +96,29 @@ const fieldMessage = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>): s
         .filter((type) => type !== "undefined")
         .join(" or ")
     }`
-  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message
+  return excerpt(message, MAX_FIELD_MESSAGE)
 }
 
-/** `INVALID_REQUEST`, naming each bad field. */
+/** `INVALID_REQUEST`, naming each bad field (the first `MAX_FIELDS` of them). */
 const invalid = (error: ParseResult.ParseError): StackFailure => {
   const byField = new Map<string, Array<ParseResult.ArrayFormatterIssue>>()
   for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const key = issue.path.map(String).join(".") || "body"
-    byField.set(key, [...(byField.get(key) ?? []), issue])
+    const key = excerpt(issue.path.map(String).join("."), MAX_FIELD_MESSAGE) || "body"
+    const issues = byField.get(key)
+    if (issues !== undefined) issues.push(issue)
+    else byField.set(key, [issue])
   }
-  const fields = Object.fromEntries([...byField].map(([key, issues]) => [key, fieldMessage(issues)]))
-  const names = Object.keys(fields).join(", ")
-  return new StackFailure({ code: "INVALID_REQUEST", message: `invalid request: ${names}`, details: { fields } })
+  const names = [...byField.keys()]
+  const fields = Object.fromEntries(names.slice(0, MAX_FIELDS).map((key) => [key, fieldMessage(byField.get(key)!)]))
+  return new StackFailure({
+    code: "INVALID_REQUEST",
+    message: `invalid request: ${listExcerpt(names, MAX_FIELDS)}`,
+    details: { fields }
+  })
 }
 
 const decodeWith = <A>(schema: Schema.Schema<A, unknown, never>, input: unknown) =>
   Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(Effect.mapError(invalid))
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** Reads a JSON body, refusing oversized, non-JSON and malformed ones. */
-const readJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
-    const tooLarge = new StackFailure({
-      code: "PAYLOAD_TOO_LARGE",
-      message: `the request body is larger than ${MAX_BODY_BYTES} bytes`
-    })
-    const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > MAX_BODY_BYTES) return yield* Effect.fail(tooLarge)
-    const contentType = request.headers["content-type"]
-    if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-      return yield* new StackFailure({ code: "UNSUPPORTED_MEDIA_TYPE", message: "send the body as application/json" })
-    }
-    const text = yield* request.text.pipe(
-      HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
-      Effect.mapError((error) =>
-        String(error.cause).includes("maxBytes")
-          ? tooLarge
-          : new StackFailure({ code: "INVALID_REQUEST", message: "the request body could not be read" })
-      )
-    )
-    if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) return yield* Effect.fail(tooLarge)
-    if (text.trim() === "") return { text, json: {} as unknown }
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () =>
-        new StackFailure({
-          code: "INVALID_REQUEST",
-          message: "the request body is not valid JSON",
-          details: { fields: { body: "must be valid JSON" } }
-        })
-    })
-    if (!isRecord(json)) {
-      return yield* new StackFailure({
-        code: "INVALID_REQUEST",
-        message: "the request body must be a JSON object",
-        details: { fields: { body: "must be a JSON object" } }
-      })
-    }
-    return { text, json }
-  })
 
 /**
  * Serves one endpoint of the contract: authenticates the caller, unless the
@@ -191,11 +153,13 @@ export const serve = <E extends Endpoint, R>(
       : { operatorId: "", agentId: null }
     const routeContext = yield* HttpRouter.RouteContext
     const searchParams = yield* HttpServerRequest.ParsedSearchParams
+    yield* Input.checkParams(routeContext.params)
+    yield* Input.checkParams(searchParams)
     const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params) : undefined
     const urlParams = urlParamsSchema
       ? yield* decodeWith(urlParamsSchema, searchParams)
       : undefined
-    const body = payloadSchema || mutates ? yield* readJsonBody(request) : { text: "", json: undefined }
+    const body: Input.JsonBody = payloadSchema || mutates ? yield* Input.readJson(request) : { text: "", json: undefined }
     const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json) : undefined
     const actor: Actor = {
       operatorId: caller.operatorId,
@@ -224,15 +188,10 @@ export const serve = <E extends Endpoint, R>(
     const requestHash = yield* sha256Hex(
       `${caller.agentId === null ? "" : `${caller.agentId} `}${endpoint.method} ${request.url}\n${body.text}`
     )
-    const seen = yield* Idempotency.begin(caller.operatorId, key, requestHash)
-    if (seen._tag === "Replay") {
-      return HttpServerResponse.setHeader(respond(seen.answer), "idempotent-replayed", "true")
-    }
-    const answer = yield* execute.pipe(Effect.onExit((exit) =>
-      exit._tag === "Failure" ? Effect.asVoid(Effect.orDie(Idempotency.release(caller.operatorId, key))) : Effect.void
-    ))
-    yield* Idempotency.complete(caller.operatorId, key, answer)
-    return respond(answer)
+    const outcome = yield* Idempotency.run(caller.operatorId, key, requestHash, execute)
+    return outcome.replayed
+      ? HttpServerResponse.setHeader(respond(outcome.answer), "idempotent-replayed", "true")
+      : respond(outcome.answer)
   }).pipe(
     Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureResponse)),
     Effect.catchTag("SqlError", (error) => Effect.die(error))

@@ -1,9 +1,16 @@
 /**
  * The missions' migrations, after the history in `core/Migrations.ts`
- * (`0002_passports` created `missions`). None yet: the next one goes here.
+ * (`0002_passports` created `missions`, with `missions_by_operator` on
+ * `(operator_id, started_at)`). Never edit one that has shipped: add the next.
  */
-import type * as SqlClient from "@effect/sql/SqlClient"
-import type * as Effect from "effect/Effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 
 /** The missions' migrations, by id. */
-export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {}
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0007_missions_by_operator_status": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // the order, count and keyset seek of the operator's list of one status
+    yield* sql`CREATE INDEX missions_by_operator_status ON missions (operator_id, status, started_at)`
+  })
+}

@@ -114,14 +114,16 @@ export const startedBy = (operatorId: string, startHash: string, now: number) =>
       (rows) => rows[0]
     ))
 
-/** One page of the operator's missions, newest first by `started_at`, optionally of one status. */
+/**
+ * One page of the operator's missions, newest first by `started_at`, optionally
+ * of one status (indexes `missions_by_operator`, `missions_by_operator_status`).
+ */
 export const page = (operatorId: string, query: ListMissionsQuery) =>
   Paging.select<MissionRow>(query, MissionPageSize.default, (sql) => ({
-    from: sql`missions WHERE ${
-      sql.and([
-        sql`operator_id = ${operatorId}`,
-        ...(query.status === undefined ? [] : [sql`status = ${query.status}`])
-      ])
-    }`,
-    orderBy: sql`started_at DESC, rowid DESC`
+    scope: ["missions", operatorId, query.status],
+    table: "missions",
+    where: query.status === undefined
+      ? sql`operator_id = ${operatorId}`
+      : sql`operator_id = ${operatorId} AND status = ${query.status}`,
+    sortBy: "started_at"
   }))

@@ -43,7 +43,7 @@ import * as Schema from "effect/Schema"
 import * as Agents from "../agents/Agents.js"
 import type * as AgentsStore from "../agents/Store.js"
 import { type Actor, audited, type EntrySpec } from "../core/Audit.js"
-import { notFound, refuse, type StackFailure } from "../core/Failure.js"
+import { excerpt, listExcerpt, MAX_LIST_EXCERPT, notFound, refuse, type StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import { decodeJwt, verifyEd25519 } from "../core/Jwt.js"
 import * as Policy from "../core/Policy.js"
@@ -163,7 +163,7 @@ export const verify = (request: VerifyRequest) =>
       !stk.services.some((service) => service.service_id === request.service_id) &&
       !stk.intent_services.includes(request.service_id)
     ) {
-      return invalid("service_not_in_scope", `the passport does not cover ${request.service_id}`)
+      return invalid("service_not_in_scope", `the passport does not cover ${excerpt(request.service_id)}`)
     }
     const valid: VerifyPassportResponse = {
       valid: true,
@@ -221,8 +221,10 @@ const servicesOf = (grants: ReadonlyArray<ScopeGrant>): StackClaims["services"] 
 const identityClaims = (ids: ReadonlyArray<string> | undefined): Effect.Effect<Array<typeof IdentityClaim.Type>, StackFailure> =>
   ids === undefined || ids.length === 0
     ? Effect.succeed([])
-    : refuse("INVALID_REQUEST", `unknown identity claim ${ids[0]}`, {
-      fields: Object.fromEntries(ids.map((id, i) => [`identity_claim_ids.${i}`, `unknown identity claim ${id}`]))
+    : refuse("INVALID_REQUEST", `unknown identity claim ${excerpt(ids[0]!)}`, {
+      fields: Object.fromEntries(
+        ids.slice(0, MAX_LIST_EXCERPT).map((id, i) => [`identity_claim_ids.${i}`, `unknown identity claim ${excerpt(id)}`])
+      )
     })
 
 /** A live mission of the operator that `agentId` may hold a passport for. */
@@ -325,14 +327,14 @@ const narrowed = (parent: StackClaims, requested: ReadonlyArray<ScopeGrant> | un
     for (const grant of requested) {
       const granted = parent.services.filter((service) => service.service_id === grant.service_connection_id)
       if (granted.length === 0) {
-        return yield* refuse("SCOPE_ESCALATION", `the parent passport has no grant on ${grant.service_connection_id}`)
+        return yield* refuse("SCOPE_ESCALATION", `the parent passport has no grant on ${excerpt(grant.service_connection_id)}`)
       }
       const allowed = new Set(granted.flatMap((service) => service.scopes))
       const extra = allowed.has("*") ? [] : grant.scopes.filter((scope) => !allowed.has(scope))
       if (extra.length > 0) {
         return yield* refuse(
           "SCOPE_ESCALATION",
-          `the parent passport does not grant ${extra.join(", ")} on ${grant.service_connection_id}`
+          `the parent passport does not grant ${listExcerpt(extra)} on ${excerpt(grant.service_connection_id)}`
         )
       }
     }

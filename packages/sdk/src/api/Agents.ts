@@ -5,7 +5,7 @@
  */
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { Authorization, BoundedString, Limit, Page, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, Cursor, Limit, Page, PageFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -227,12 +227,15 @@ export type UpdateAgentRequest = typeof UpdateAgentRequest.Type
 
 /**
  * Query of `GET /v1/agents`.
+ * `page` asks for a page by number; `cursor` (a page's `next_cursor`) for the
+ * page after that one, by keyset (not with `page`).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ListAgentsQuery = Schema.Struct({
   page: Schema.optional(Page),
+  cursor: Schema.optional(Cursor),
   limit: Schema.optional(Limit(100))
 })
 
@@ -258,10 +261,7 @@ export const AgentPageSize = { default: 50, max: 100 } as const
  */
 export class AgentPage extends Schema.Class<AgentPage>("AgentPage")({
   agents: Schema.Array(Agent),
-  page: Schema.optional(Schema.Number),
-  limit: Schema.optional(Schema.Number),
-  total: Schema.optional(Schema.Number),
-  has_more: Schema.optional(Schema.Boolean)
+  ...PageFields
 }) {}
 
 /**

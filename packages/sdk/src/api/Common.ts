@@ -64,6 +64,39 @@ export const Limit = (max: number) =>
   )
 
 /**
+ * An opaque position in a listing: a page's `next_cursor`, sent back as the
+ * list's `cursor` to read the page after it by keyset, whatever was added
+ * meanwhile. STACK documents no cursor (its lists page by number); the
+ * emulator answers one, and refuses a cursor it did not give for the same
+ * list.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Cursor = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must not be empty" }),
+  Schema.maxLength(512, { message: () => "must be at most 512 characters" })
+)
+
+/**
+ * The fields every page of a listing carries besides its items, all
+ * invented by the contract (STACK documents only the items), so all optional:
+ * the page number and size, the total (the emulator counts it only for a
+ * page asked by number), whether more follow, and the cursor of the next page
+ * (`null` on the last).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PageFields = {
+  page: Schema.optional(Schema.Number),
+  limit: Schema.optional(Schema.Number),
+  total: Schema.optional(Schema.Number),
+  has_more: Schema.optional(Schema.Boolean),
+  next_cursor: Schema.optional(Schema.NullOr(Schema.String))
+}
+
+/**
  * A whole number of seconds between `min` and `max`.
  *
  * @since 0.1.0

@@ -8,7 +8,7 @@
  */
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { Authorization, BoundedString, Limit, Page, Seconds, Timestamp } from "./Common.js"
+import { Authorization, BoundedString, Cursor, Limit, Page, PageFields, Seconds, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 import { CheckpointInterval, Intent, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
 
@@ -131,12 +131,15 @@ export class StartedMission extends Schema.Class<StartedMission>("StartedMission
 
 /**
  * Query of `GET /v1/missions`.
+ * `page` asks for a page by number; `cursor` (a page's `next_cursor`) for the
+ * page after that one, by keyset (not with `page`).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ListMissionsQuery = Schema.Struct({
   page: Schema.optional(Page),
+  cursor: Schema.optional(Cursor),
   limit: Schema.optional(Limit(MissionPageSize.max)),
   status: Schema.optional(MissionStatus)
 })
@@ -155,10 +158,7 @@ export type ListMissionsQuery = typeof ListMissionsQuery.Type
  */
 export class MissionPage extends Schema.Class<MissionPage>("MissionPage")({
   missions: Schema.Array(Mission),
-  page: Schema.optional(Schema.Number),
-  limit: Schema.optional(Schema.Number),
-  total: Schema.optional(Schema.Number),
-  has_more: Schema.optional(Schema.Boolean)
+  ...PageFields
 }) {}
 
 /**

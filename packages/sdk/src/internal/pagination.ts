@@ -3,25 +3,50 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /**
- * Every item of a page/limit listing (1-indexed pages), fetching the next page
- * only when the stream is read that far and the previous one said `has_more`.
+ * Which page of a listing to fetch: its number (1 for the first), and the
+ * previous page's `next_cursor` when it gave one.
  */
-export const paginate = <A, E>(
-  fetchPage: (page: number) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly hasMore: boolean }, E>
-): Stream.Stream<A, E> =>
-  Stream.paginateEffect(1, (page) =>
-    Effect.map(fetchPage(page), ({ hasMore, items }) => [items, hasMore ? Option.some(page + 1) : Option.none<number>()] as const)
+export interface PageRequest {
+  readonly page: number
+  readonly cursor?: string | undefined
+}
+
+/** One page of a listing: its items, and which page to fetch after it, if any. */
+export interface Fetched<A> {
+  readonly items: ReadonlyArray<A>
+  readonly next: Option.Option<PageRequest>
+}
+
+/** The query fields that ask for a page: its cursor when there is one, else its number. */
+export const queryOf = (request: PageRequest): { readonly page: number } | { readonly cursor: string } =>
+  request.cursor === undefined ? { page: request.page } : { cursor: request.cursor }
+
+/**
+ * Every item of a listing, from page 1 on, fetching the next page only when
+ * the stream is read that far and the previous one said another follows.
+ */
+export const paginate = <A, E>(fetchPage: (request: PageRequest) => Effect.Effect<Fetched<A>, E>): Stream.Stream<A, E> =>
+  Stream.paginateEffect<PageRequest, ReadonlyArray<A>, E, never>(
+    { page: 1 },
+    (request) => Effect.map(fetchPage(request), ({ items, next }) => [items, next] as const)
   ).pipe(Stream.flatMap(Stream.fromIterable))
 
 /**
- * One page of a listing: its items, and whether another follows (`has_more`
- * when the answer says so, else whether the page came back full).
+ * One page of a listing and the page after it: none when `next_cursor` is
+ * `null` or `has_more` is false; else by `next_cursor` when the answer has
+ * one, by the next number otherwise. An answer that says neither goes on
+ * while pages come back full.
  */
 export const pageOf = <A>(
   items: ReadonlyArray<A>,
-  answer: { readonly has_more?: boolean | undefined },
+  answer: { readonly has_more?: boolean | undefined; readonly next_cursor?: string | null | undefined },
+  request: PageRequest,
   limit: number
-): { readonly items: ReadonlyArray<A>; readonly hasMore: boolean } => ({
-  items,
-  hasMore: answer.has_more ?? items.length >= limit
-})
+): Fetched<A> => {
+  const cursor = answer.next_cursor
+  const more = cursor !== null && (answer.has_more ?? (cursor !== undefined || items.length >= limit))
+  return {
+    items,
+    next: more ? Option.some({ page: request.page + 1, cursor: cursor ?? undefined }) : Option.none()
+  }
+}

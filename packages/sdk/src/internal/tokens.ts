@@ -23,11 +23,14 @@ export interface TokenSource {
    * fresh token makes sense.
    */
   readonly invalidate: (used: Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** The token, when it never changes (an API key, a session): sent without a lookup per attempt. */
+  readonly constant?: Redacted.Redacted<string> | undefined
 }
 
 const constant = (token: Redacted.Redacted<string>): TokenSource => ({
   token: Effect.succeed(token),
-  invalidate: () => Effect.succeed(false)
+  invalidate: () => Effect.succeed(false),
+  constant: token
 })
 
 /** Refresh this long before the access token expires. */
