@@ -48,6 +48,7 @@ export const KnownErrorCodes = [
   "UNSUPPORTED_MEDIA_TYPE",
   "METHOD_NOT_ALLOWED",
   "RATE_LIMITED",
+  "REQUEST_TIMEOUT",
   "INTERNAL_ERROR",
   "OAUTH_REFRESH_FAILED",
   "AGENT_ENROLLMENT_FAILED",
@@ -211,6 +212,7 @@ export const statusOfCode = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
+  REQUEST_TIMEOUT: 408,
   INTERNAL_ERROR: 500,
   // the SDK's own, for credentials it could not obtain
   OAUTH_REFRESH_FAILED: 401,
