@@ -8,6 +8,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpAppModule from "@effect/platform/HttpApp"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -72,7 +73,7 @@ export interface Service {
   readonly apiKey: Redacted.Redacted<string>
   /** The default operator's id. */
   readonly operatorId: string
-  /** The web app, for an `HttpServer`. */
+  /** The web app, for an `HttpServer`: untraced (`layerServe` also leaves out the server's span per request). */
   readonly app: HttpApp.Default
   /** The app as a fetch-style handler: no port, no socket. */
   readonly handler: (request: Request) => Promise<Response>
@@ -114,6 +115,14 @@ const checkDeclaredConfig = Config.string("STACK_EMULATOR_CHECK_DECLARED").pipe(
   Config.withDefault(false)
 )
 
+/**
+ * Runs the emulator's own work without tracing: no span per request, per SQL
+ * statement or per transaction, which together cost more CPU than the work
+ * they would time.
+ */
+const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  effect.pipe(Effect.withTracerEnabled(false), HttpMiddleware.withTracerDisabledWhenEffect(() => true))
+
 const make = (options: Options) =>
   Effect.gen(function*() {
     const apiKey = options.apiKey === undefined ? undefined : Redacted.isRedacted(options.apiKey)
@@ -136,12 +145,12 @@ const make = (options: Options) =>
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
     const app = yield* App.make({ checkDeclaredErrors })
-    const runtime = yield* Effect.provide(Effect.runtime<SqlClient.SqlClient | Signing.SigningKey>(), context)
+    const runtime = yield* untraced(Effect.provide(Effect.runtime<SqlClient.SqlClient | Signing.SigningKey>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
     return Emulator.of({
       apiKey: defaultOperator.apiKey,
       operatorId: defaultOperator.operator.id,
-      app: Effect.provide(app, context),
+      app: untraced(Effect.provide(app, context)),
       handler: (request) => handler(request),
       createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
       auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId)),
@@ -207,14 +216,15 @@ export const layerStack = (
 }
 
 /**
- * Serves the emulator on the `HttpServer` in context.
+ * Serves the emulator on the `HttpServer` in context (untraced, like the
+ * emulator's own work).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerServe: Layer.Layer<never, never, Emulator | HttpServer.HttpServer> = Layer.unwrapEffect(
   Effect.map(Emulator, (emulator) => HttpServer.serve(emulator.app))
-)
+).pipe(Layer.locallyEffect(untraced))
 
 /**
  * Creates the emulator's Node `http.Server`, not yet listening. Requests

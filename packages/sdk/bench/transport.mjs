@@ -17,12 +17,15 @@
  *   `Dispatcher.request` sending the same headers, and over
  *   `FetchHttpClient.layer` against `fetch`.
  *
- * Environment: STACK_BENCH_ROUNDS (default 7), STACK_BENCH_CALLS (calls per
- * variant and round over the socket, default 800), STACK_BENCH_CPU_CALLS
- * (default 4000), STACK_BENCH_SDK (a module to import instead of
- * `@getstack/effect`, to compare two builds).
+ * Every variant is warmed up (JIT) before the rounds. Environment:
+ * STACK_BENCH_ROUNDS (default 7), STACK_BENCH_CALLS (calls per variant and
+ * round at 1 in flight, default 1000; 4× that at 32 in flight),
+ * STACK_BENCH_CPU_CALLS (default 4000), STACK_BENCH_SDK (a module to import
+ * instead of `@getstack/effect`, to compare two builds).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Undici from "@effect/platform-node/Undici"
 import * as Effect from "effect/Effect"
@@ -35,7 +38,8 @@ const sdkModule = process.env.STACK_BENCH_SDK ?? "@getstack/effect"
 const { Agents, Auth, StackClient } = await import(sdkModule)
 
 const ROUNDS = intFromEnv("STACK_BENCH_ROUNDS", 7)
-const CALLS = intFromEnv("STACK_BENCH_CALLS", 800)
+const CALLS = intFromEnv("STACK_BENCH_CALLS", 1000)
+const WARMUP = intFromEnv("STACK_BENCH_WARMUP", 3000)
 const CPU_CALLS = intFromEnv("STACK_BENCH_CPU_CALLS", 4000)
 const API_KEY = "sk_test_transport_bench_0001"
 
@@ -71,6 +75,20 @@ const sdkCall = async (httpLayer, { tracing = true } = {}) => {
     ? () => run(agents.get(agent.id))
     : () => run(Effect.withTracerEnabled(agents.get(agent.id), false))
   return { call, dispose: () => managed.dispose() }
+}
+
+/**
+ * The same request written by hand with `HttpClient` over `httpLayer`:
+ * execute, read the text, `JSON.parse` (no decoding, no retries, no timeout,
+ * the platform's own span per request).
+ */
+const handWritten = async (httpLayer) => {
+  const managed = ManagedRuntime.make(httpLayer)
+  const client = await managed.runPromise(HttpClient.HttpClient)
+  const run = Runtime.runPromise(await managed.runtime())
+  const request = HttpClientRequest.get(url, { headers })
+  const get = Effect.flatMap(client.execute(request), (response) => Effect.map(response.text, (text) => JSON.parse(text)))
+  return { call: () => run(get), dispose: () => managed.dispose() }
 }
 
 const cpuMicros = (usage) => usage.user + usage.system
@@ -109,12 +127,13 @@ const promiseRead = async () => {
 }
 const noIo = {
   promise: { call: promiseRead, dispose: async () => {} },
+  "HttpClient by hand": await handWritten(answeringLayer),
   sdk: await sdkCall(answeringLayer),
   "sdk, tracing off": await sdkCall(answeringLayer, { tracing: false })
 }
 for (const [name, variant] of Object.entries(noIo)) {
   await check(variant.call, name)
-  await run(variant.call, CPU_CALLS, 1)
+  await run(variant.call, WARMUP, 1)
 }
 const cpu = await interleave(Object.keys(noIo), ROUNDS, async (name) => (await run(noIo[name].call, CPU_CALLS, 1)).cpu)
 for (const variant of Object.values(noIo)) await variant.dispose()
@@ -124,21 +143,28 @@ for (const variant of Object.values(noIo)) await variant.dispose()
 const dispatcher = new Undici.Agent()
 const rawUndici = async () => {
   const response = await dispatcher.request({ origin, path, method: "GET", headers })
-  return JSON.parse(await response.body.text())
+  const text = await response.body.text()
+  if (response.statusCode !== 200) throw new Error(`raw undici: ${response.statusCode} ${text}`)
+  return JSON.parse(text)
 }
 const rawFetch = async () => {
   const response = await fetch(url, { headers })
-  return JSON.parse(await response.text())
+  const text = await response.text()
+  if (response.status !== 200) throw new Error(`raw fetch: ${response.status} ${text}`)
+  return JSON.parse(text)
 }
 const overSocket = {
   "raw undici": { call: rawUndici, dispose: () => dispatcher.close() },
+  "HttpClient by hand over undici": await handWritten(NodeHttpClient.layerUndici),
   "sdk over undici": await sdkCall(NodeHttpClient.layerUndici),
+  "sdk over undici, tracing off": await sdkCall(NodeHttpClient.layerUndici, { tracing: false }),
   "raw fetch": { call: rawFetch, dispose: async () => {} },
   "sdk over fetch": await sdkCall(FetchHttpClient.layer)
 }
 for (const [name, variant] of Object.entries(overSocket)) {
   await check(variant.call, name)
-  await run(variant.call, Math.min(CALLS, 300), 8)
+  await run(variant.call, WARMUP, 1)
+  await run(variant.call, WARMUP, 32)
 }
 const socket = {}
 for (const concurrency of [1, 32]) {
@@ -163,12 +189,12 @@ const row = (target, a, b, limit) => {
 
 console.log(`SDK: ${sdkModule}; ${ROUNDS} rounds; ${CPU_CALLS} calls a round without I/O, ${CALLS} (1 in flight) and ${CALLS * 4} (32 in flight) over the socket`)
 console.log("\nPer variant (median over rounds):")
-for (const name of Object.keys(noIo)) console.log(`  no I/O          ${name.padEnd(18)} CPU ${us(cpu[name])}/call`)
+for (const name of Object.keys(noIo)) console.log(`  no I/O          ${name.padEnd(31)} CPU ${us(cpu[name])}/call`)
 for (const concurrency of [1, 32]) {
   const p50 = pick(socket[concurrency], "p50")
   const cpuPerCall = pick(socket[concurrency], "cpu")
   for (const name of Object.keys(overSocket)) {
-    console.log(`  ${String(concurrency).padStart(2)} in flight    ${name.padEnd(18)} p50 ${ms(p50[name])}, client CPU ${us(cpuPerCall[name])}/call`)
+    console.log(`  ${String(concurrency).padStart(2)} in flight    ${name.padEnd(31)} p50 ${ms(p50[name])}, client CPU ${us(cpuPerCall[name])}/call`)
   }
 }
 
@@ -182,10 +208,17 @@ printTargets("Targets (issue 7: the SDK close to a raw client)", [
   row("p50 at 32 in flight ≤ 1.3× raw undici (SDK over layerUndici)", p50(32)["sdk over undici"], p50(32)["raw undici"], 1.3),
   row("p50 at 1 in flight, SDK over fetch / raw fetch", p50(1)["sdk over fetch"], p50(1)["raw fetch"]),
   row("p50 at 32 in flight, SDK over fetch / raw fetch", p50(32)["sdk over fetch"], p50(32)["raw fetch"]),
+  row("p50 at 1 in flight, SDK over layerUndici with tracing off / raw undici", p50(1)["sdk over undici, tracing off"], p50(1)["raw undici"]),
   row("client CPU per call over the socket, SDK / raw undici", clientCpu["sdk over undici"], clientCpu["raw undici"]),
+  row("client CPU per call over the socket, SDK with tracing off / raw undici", clientCpu["sdk over undici, tracing off"], clientCpu["raw undici"]),
   row("client CPU per call over the socket, SDK / raw fetch", clientCpu["sdk over fetch"], clientCpu["raw fetch"]),
   row("client CPU per call, raw fetch / raw undici", clientCpu["raw fetch"], clientCpu["raw undici"]),
   row("client CPU per call, SDK over fetch / SDK over undici", clientCpu["sdk over fetch"], clientCpu["sdk over undici"]),
   row("SDK CPU per call without I/O, tracing off / on", untraced, traced),
+  row("SDK CPU per call without I/O / the same request by hand with HttpClient", traced, cpu["HttpClient by hand"]),
+  row("HttpClient by hand, CPU per call without I/O / a Promise", cpu["HttpClient by hand"], cpu.promise),
+  row("p50 at 1 in flight, HttpClient by hand over layerUndici / raw undici", p50(1)["HttpClient by hand over undici"], p50(1)["raw undici"]),
+  row("p50 at 32 in flight, HttpClient by hand over layerUndici / raw undici", p50(32)["HttpClient by hand over undici"], p50(32)["raw undici"]),
+  row("client CPU per call over the socket, HttpClient by hand over layerUndici / raw undici", clientCpu["HttpClient by hand over undici"], clientCpu["raw undici"]),
   row("SDK CPU per call without I/O, tracing off / a Promise", untraced, cpu.promise)
 ])

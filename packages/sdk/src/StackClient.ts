@@ -11,6 +11,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Clock from "effect/Clock"
@@ -20,6 +21,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue, dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
@@ -192,6 +194,8 @@ interface EndpointPlan {
   /** The endpoint changes state: it carries an `Idempotency-Key`. */
   readonly write: boolean
   readonly pathParams: ReadonlyArray<string>
+  /** The path schema is a struct of plain strings: encoding it changes nothing. */
+  readonly plainPath: boolean
   readonly declared: ReadonlySet<number>
   /** The name of a call's span: the service and the method, e.g. `Agents.get`. */
   readonly spanName: string
@@ -222,6 +226,12 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
       idempotent: isIdempotent(endpoint),
       write: endpoint.method !== "GET" && endpoint.method !== "HEAD",
       pathParams: pathParams(endpoint.path),
+      plainPath: Option.match(endpoint.pathSchema, {
+        onNone: () => true,
+        onSome: ({ ast }) =>
+          ast._tag === "TypeLiteral" && ast.indexSignatures.length === 0 &&
+          ast.propertySignatures.every((property) => property.type._tag === "StringKeyword")
+      }),
       declared,
       spanName: `${serviceOf(endpoint.path)}.${endpoint.name}`,
       decodeSuccess: isVoid ? undefined : Schema.decodeUnknownEither(success),
@@ -268,9 +278,10 @@ interface CallState {
   readonly idempotencyKey: string | undefined
   readonly timeout: Duration.Duration
   readonly retry: CallOptions["retry"]
-  request: HttpClientRequest.HttpClientRequest
+  readonly request: HttpClientRequest.HttpClientRequest
+  /** The call's span, when tracing is on. */
+  readonly span: Tracer.Span | undefined
   attempts: number
-  span: Tracer.Span | undefined
 }
 
 const toUrlParams = (params: unknown): Array<[string, string]> => {
@@ -372,6 +383,9 @@ const scopedRequests = globalValue(
   () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController>()
 )
 
+/** The controller of the attempt a fiber is about to send, until the request reaches the platform. */
+const attemptControllers = new WeakMap<Fiber.RuntimeFiber<unknown, unknown>, AbortController>()
+
 let registryChecked: boolean | undefined
 
 /**
@@ -469,27 +483,64 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         return Effect.fail(new AttemptFailure(error, { retryable, retryAfterMs: retryAfter, connected: true }, token))
       })
 
+    /**
+     * The client every request goes through: it hands the request, as the
+     * transport will see it (after the middleware of the `HttpClient` in
+     * context), the `AbortController` of its attempt.
+     */
+    const client = HttpClient.transform(httpClient, (effect, request) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
+        const controller = attemptControllers.get(fiber)
+        if (controller !== undefined) {
+          attemptControllers.delete(fiber)
+          scopedRequests.set(request, controller)
+        }
+        return effect
+      }))
+
     const exchange = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(httpClient.execute(request), (response) =>
+      Effect.flatMap(client.execute(request), (response) =>
         Effect.map(response.text, (text): Exchange => ({ status: response.status, headers: response.headers, text })))
 
+    /** The answer of an attempt: the exchange when its status is below 400, else the failure it means. */
+    const answered = (
+      ctx: CallState,
+      exchange: Exchange,
+      token: Redacted.Redacted<string> | undefined
+    ): Effect.Effect<Exchange, AttemptFailure> => {
+      const requestId = exchange.headers["x-request-id"]
+      if (ctx.span !== undefined) {
+        ctx.span.attribute("http.response.status_code", exchange.status)
+        if (requestId !== undefined) ctx.span.attribute("stack.request_id", requestId)
+      }
+      return exchange.status < 400 ? Effect.succeed(exchange) : statusFailure(ctx, exchange, token)
+    }
+
     /**
-     * The exchange within the timeout. On the live clock, a timer aborts the
-     * request's `AbortController` (see `abortable`): no fiber is forked. Under
-     * another clock (a `TestClock`), or when the platform does not take the
-     * controller, `Effect.timeoutFail`.
+     * Sends the request once and reads the answer to its end, within the
+     * timeout. On the live clock a timer aborts the request through the
+     * signal its transport was given (see `scopedRequests`): no fiber is
+     * forked. Under another clock (a `TestClock`), `Effect.timeoutFail`.
      */
-    const timed = (ctx: CallState, request: HttpClientRequest.HttpClientRequest): Effect.Effect<Exchange, AttemptFailure> =>
-      Effect.clockWith((clock) => {
+    const send = (
+      ctx: CallState,
+      request: HttpClientRequest.HttpClientRequest,
+      token: Redacted.Redacted<string> | undefined
+    ): Effect.Effect<Exchange, AttemptFailure> =>
+      Effect.withFiberRuntime((fiber) => {
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
         const millis = Duration.toMillis(ctx.timeout)
         if (clock.constructor !== LiveClock || !(millis <= MAX_TIMER_MS) || !abortable()) {
-          return Effect.timeoutFail(
-            Effect.mapError(exchange(request), (cause) => connectionFailure(ctx, cause)),
-            { duration: ctx.timeout, onTimeout: timeoutFailure(ctx) }
+          return Effect.flatMap(
+            Effect.timeoutFail(
+              Effect.mapError(exchange(request), (cause) => connectionFailure(ctx, cause)),
+              { duration: ctx.timeout, onTimeout: timeoutFailure(ctx) }
+            ),
+            (exchange) => answered(ctx, exchange, token)
           )
         }
         const controller = new AbortController()
-        scopedRequests.set(request, controller)
+        attemptControllers.set(fiber, controller)
         let timedOut = false
         const timer = setTimeout(() => {
           timedOut = true
@@ -498,34 +549,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         return exchange(request).pipe(
           Effect.onExit((exit) => {
             clearTimeout(timer)
-            // interrupted or failed: the platform leaves a request with a registered controller to it
+            attemptControllers.delete(fiber)
+            // interrupted or failed: a request with a controller of its own is not aborted by the platform
             if (Exit.isFailure(exit)) controller.abort()
             return Effect.void
           }),
           Effect.matchEffect({
             onFailure: (cause) => Effect.fail(timedOut ? timeoutFailure(ctx)() : connectionFailure(ctx, cause)),
-            onSuccess: (exchange) => timedOut ? Effect.fail(timeoutFailure(ctx)()) : Effect.succeed(exchange)
+            onSuccess: (exchange) => timedOut ? Effect.fail(timeoutFailure(ctx)()) : answered(ctx, exchange, token)
           })
         )
       })
-
-    /** Sends the request once and reads the answer to its end, within the timeout. */
-    const send = (
-      ctx: CallState,
-      request: HttpClientRequest.HttpClientRequest,
-      token: Redacted.Redacted<string> | undefined
-    ): Effect.Effect<Exchange, AttemptFailure> =>
-      Effect.flatMap(
-        timed(ctx, request),
-        (exchange) => {
-          const requestId = exchange.headers["x-request-id"]
-          if (ctx.span !== undefined) {
-            ctx.span.attribute("http.response.status_code", exchange.status)
-            if (requestId !== undefined) ctx.span.attribute("stack.request_id", requestId)
-          }
-          return exchange.status < 400 ? Effect.succeed(exchange) : statusFailure(ctx, exchange, token)
-        }
-      )
 
     const attempt = (ctx: CallState): Effect.Effect<Exchange, AttemptFailure> =>
       ctx.plan.public || tokens.constant !== undefined
@@ -542,6 +576,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     /** A 401 with a refreshable token: refresh and try once more. */
     const attemptWithReauth = (ctx: CallState): Effect.Effect<Exchange, AttemptFailure> => {
       ctx.attempts++
+      if (ctx.plan.public || tokens.constant !== undefined) return attempt(ctx)
       return Effect.catchIf(
         attempt(ctx),
         // a passport's own 401 (PASSPORT_REVOKED, PASSPORT_EXPIRED) says nothing of the caller's token
@@ -560,35 +595,40 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         retryable: failure.retry.retryable
       })
 
+    /** After a failed first attempt: the retry schedule, fed that failure first. */
+    const retries = (ctx: CallState, first: AttemptFailure) => {
+      let replay: AttemptFailure | undefined = first
+      const again = Effect.suspend(() => {
+        if (replay !== undefined) {
+          const failure = replay
+          replay = undefined
+          return Effect.fail(failure)
+        }
+        return Effect.tapError(attemptWithReauth(ctx), (failure) => logFailure(ctx, failure))
+      })
+      return Effect.zipRight(
+        logFailure(ctx, first),
+        first.retry.retryable
+          ? Effect.retry(again, {
+            schedule: Schedule.mapInput(
+              Retry.schedule(mergeRetry(options.retry, ctx.retry)),
+              (failure: AttemptFailure) => failure.retry
+            ),
+            while: (failure) => failure.retry.retryable
+          })
+          : Effect.fail(first)
+      )
+    }
+
     /**
-     * The attempts of a call: the first one alone, and the retry schedule only
-     * once an attempt has failed.
+     * The attempts of a call: the first one alone; the retry schedule, and
+     * the call's span as the parent of what they do, only once one failed.
      */
     const attempts = (ctx: CallState): Effect.Effect<Exchange, HttpStatusError | ConnectionError | TimeoutError> =>
-      Effect.catchAll(Effect.suspend(() => attemptWithReauth(ctx)), (first) => {
-        let replay: AttemptFailure | undefined = first
-        // the first failure is fed to the schedule as if it had just happened, then attempts go on
-        const again = Effect.suspend(() => {
-          if (replay !== undefined) {
-            const failure = replay
-            replay = undefined
-            return Effect.fail(failure)
-          }
-          return Effect.tapError(attemptWithReauth(ctx), (failure) => logFailure(ctx, failure))
-        })
-        return logFailure(ctx, first).pipe(
-          Effect.zipRight(
-            first.retry.retryable
-              ? Effect.retry(again, {
-                schedule: Schedule.mapInput(
-                  Retry.schedule(mergeRetry(options.retry, ctx.retry)),
-                  (failure: AttemptFailure) => failure.retry
-                ),
-                while: (failure) => failure.retry.retryable
-              })
-              : Effect.fail(first)
-          ),
-          Effect.mapError((failure) =>
+      Effect.catchAll(Effect.suspend(() => attemptWithReauth(ctx)), (first) =>
+        Effect.mapError(
+          ctx.span === undefined ? retries(ctx, first) : Effect.withParentSpan(retries(ctx, first), ctx.span),
+          (failure) =>
             ctx.idempotencyKey === undefined
               ? failure.error
               : withOutcome(
@@ -596,9 +636,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
                 { idempotencyKey: ctx.idempotencyKey, attempts: ctx.attempts },
                 failure.retry.connected !== false
               )
-          )
-        )
-      })
+        ))
 
     const decode = (ctx: CallState, exchange: Exchange) => {
       const decodeSuccess = ctx.plan.decodeSuccess
@@ -638,7 +676,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         }
         return encoded.right
       }
-      const path = part(endpoint.pathSchema, input.path, "path") as Record<string, unknown> | undefined
+      const path = (plan.plainPath ? input.path : part(endpoint.pathSchema, input.path, "path")) as
+        | Record<string, unknown>
+        | undefined
       const query = part(endpoint.urlParamsSchema, input.urlParams, "query")
       const payload = part(endpoint.payloadSchema, input.payload, "body")
       for (const name of plan.pathParams) {
@@ -663,6 +703,32 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         : Either.right({ url, payload })
     }
 
+    /** Per endpoint: a request with its method and the headers every call sends. */
+    const baseRequests = new WeakMap<EndpointPlan, HttpClientRequest.HttpClientRequest>()
+    const baseRequest = (plan: EndpointPlan) => {
+      let request = baseRequests.get(plan)
+      if (request === undefined) {
+        request = HttpClientRequest.make(plan.method)("", { headers: plan.public ? publicHeaders : headers })
+        baseRequests.set(plan, request)
+      }
+      return request
+    }
+
+    const requestOf = (
+      plan: EndpointPlan,
+      url: string,
+      payload: unknown,
+      idempotencyKey: string | undefined,
+      span: Tracer.Span | undefined
+    ) => {
+      let request = HttpClientRequest.setUrl(baseRequest(plan), url)
+      if (payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, payload)
+      if (idempotencyKey === undefined && span === undefined) return request
+      const extra: Record<string, string> = span === undefined ? {} : { ...HttpTraceContext.toHeaders(span) }
+      if (idempotencyKey !== undefined) extra["idempotency-key"] = idempotencyKey
+      return HttpClientRequest.setHeaders(request, extra)
+    }
+
     const call = (
       endpoint: AnyEndpoint,
       input: Record<string, unknown>
@@ -673,33 +739,40 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
         const { url, payload } = encoded.right
         const callOptions = fiber.getFiberRef(currentCallOptions)
-        let request = HttpClientRequest.make(plan.method)(url, { headers: plan.public ? publicHeaders : headers })
-        if (payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, payload)
         const idempotencyKey = plan.write ? callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}` : undefined
-        if (idempotencyKey !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", idempotencyKey)
-        const ctx: CallState = {
-          plan,
-          url,
-          idempotencyKey,
-          timeout: callOptions.timeout === undefined ? clientTimeout : Duration.decode(callOptions.timeout),
-          retry: callOptions.retry,
-          request,
-          attempts: 0,
-          span: undefined
-        }
-        const program = Effect.flatMap(attempts(ctx), (exchange) => decode(ctx, exchange))
-        if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return program
-        // one span per call, named after the method; the platform's span of each attempt is left out
-        return Effect.useSpan(
-          plan.spanName,
-          { kind: "client", captureStackTrace: false, attributes: { "http.request.method": plan.method, "url.full": url } },
-          (span) => {
-            ctx.span = span
-            if (fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
-              ctx.request = HttpClientRequest.setHeaders(ctx.request, HttpTraceContext.toHeaders(span))
-            }
-            return Effect.locally(Effect.withParentSpan(program, span), HttpClient.currentTracerDisabledWhen, constTrue)
+        const timeout = callOptions.timeout === undefined ? clientTimeout : Duration.decode(callOptions.timeout)
+        const run = (span: Tracer.Span | undefined, propagate: boolean) => {
+          const ctx: CallState = {
+            plan,
+            url,
+            idempotencyKey,
+            timeout,
+            retry: callOptions.retry,
+            request: requestOf(plan, url, payload, idempotencyKey, propagate ? span : undefined),
+            attempts: 0,
+            span
           }
+          return Effect.flatMap(attempts(ctx), (exchange) => decode(ctx, exchange))
+        }
+        if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return run(undefined, false)
+        // one span per call, named after the method, instead of the platform's span of each attempt
+        const disabledWhen = fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
+        const propagate = fiber.getFiberRef(HttpClient.currentTracerPropagation)
+        const timing = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
+        return Effect.flatMap(
+          Effect.makeSpan(plan.spanName, {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { "http.request.method": plan.method, "url.full": url }
+          }),
+          (span) =>
+            Effect.onExit(
+              Effect.zipRight(FiberRef.set(HttpClient.currentTracerDisabledWhen, constTrue), run(span, propagate)),
+              (exit) => {
+                span.end(timing ? Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeNanos() : BigInt(0), exit)
+                return FiberRef.set(HttpClient.currentTracerDisabledWhen, disabledWhen)
+              }
+            )
         )
       })
 

@@ -50,7 +50,7 @@ export const enrollmentChallenge = (actor: Actor, agentId: string) =>
         challenge_id: row.id,
         challenge: row.challenge,
         expires_at: DateTime.unsafeMake(row.expires_at)
-      })
+      }, { disableValidation: true })
     })
   )
 
@@ -91,7 +91,10 @@ export const enroll = (actor: Actor, agentId: string, request: EnrollAgentKeyReq
       const keyId = newId("key")
       const publicJwk = JSON.stringify({ kty: "OKP", crv: "Ed25519", x: request.public_key.x })
       yield* Store.upsertKey({ agent_id: agentId, key_id: keyId, public_jwk: publicJwk, enrolled_at: now })
-      return new EnrolledAgentKey({ agent_id: agentId, key_id: keyId, enrolled_at: DateTime.unsafeMake(now) })
+      return new EnrolledAgentKey(
+        { agent_id: agentId, key_id: keyId, enrolled_at: DateTime.unsafeMake(now) },
+        { disableValidation: true }
+      )
     })
   ).pipe(
     Effect.tapError((error) =>

@@ -85,7 +85,7 @@ export const list = (actor: Actor, query: ListAgentsQuery) =>
   Effect.gen(function*() {
     yield* Policy.operatorOnly(actor, "list agents")
     const { items, ...page } = Paging.map(yield* Store.page(actor.operatorId, query), Store.toAgent)
-    return new AgentPage({ agents: items, ...page })
+    return new AgentPage({ agents: items, ...page }, { disableValidation: true })
   })
 
 /** One agent of the operator (an agent caller may read only itself). */
@@ -126,7 +126,7 @@ export const remove = (actor: Actor, id: string) =>
       const live = yield* PassportStore.unrevoked({ operatorId: actor.operatorId, agentId: id })
       const revocation = yield* Revocation.revoke(live, "agent_deleted")
       yield* Store.remove(id)
-      return { deleted: new DeletedAgent({ id, deleted: true }), revocation }
+      return { deleted: new DeletedAgent({ id, deleted: true }, { disableValidation: true }), revocation }
     })
   ).pipe(Effect.map(({ deleted }) => deleted))
 
@@ -138,5 +138,8 @@ export const unblock = (actor: Actor, id: string) =>
     const now = yield* Clock.currentTimeMillis
     const next: Store.AgentRow = { ...current, passport_blocked: 0, updated_at: Math.max(now, current.updated_at) }
     yield* Store.unblock(id, next.updated_at)
-    return new UnblockedAgent({ agent: Store.toAgent(next), was_blocked: current.passport_blocked === 1 })
+    return new UnblockedAgent(
+      { agent: Store.toAgent(next), was_blocked: current.passport_blocked === 1 },
+      { disableValidation: true }
+    )
   }))

@@ -30,14 +30,17 @@ export interface AgentRow {
   readonly updated_at: number
 }
 
-/** The agent as the contract returns it. */
+/**
+ * The agent as the contract returns it. A row was validated on its way in,
+ * so it is not validated again (the answer's encoding still checks its shape).
+ */
 export const toAgent = (row: AgentRow): Agent =>
   new Agent({
     ...row,
     passport_blocked: row.passport_blocked === 1,
     created_at: DateTime.unsafeMake(row.created_at),
     updated_at: DateTime.unsafeMake(row.updated_at)
-  })
+  }, { disableValidation: true })
 
 /** One of the operator's agents (`undefined` when none). */
 export const ofOperator = (

@@ -2,12 +2,12 @@
  * Operators and their API keys (stored hashed).
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { sha256Hex } from "@getstack/effect/api/Audit"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { refuse } from "./Failure.js"
+import { sha256Hex } from "./Hash.js"
 import { newApiKey, newId } from "./Ids.js"
 
 /** The caller a request is made for. */
@@ -48,7 +48,7 @@ export const addKey = (operatorId: string, key: string) =>
     const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
     yield* sql`INSERT INTO api_keys ${sql.insert({
-      key_hash: yield* sha256Hex(key),
+      key_hash: sha256Hex(key),
       operator_id: operatorId,
       key_prefix: key.slice(0, 12),
       created_at: now
@@ -57,27 +57,23 @@ export const addKey = (operatorId: string, key: string) =>
 
 /** The operator a key belongs to, if any. */
 export const findByKey = (key: string) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const [row] = yield* sql<Operator>`
-      SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
-      WHERE k.key_hash = ${yield* sha256Hex(key)} AND k.revoked_at IS NULL`
-    return Option.fromNullable(row)
-  })
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<Operator>`
+        SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
+        WHERE k.key_hash = ${sha256Hex(key)} AND k.revoked_at IS NULL`,
+      (rows) => Option.fromNullable(rows[0])
+    ))
 
 /**
  * The operator an API key authenticates, or `INVALID_API_KEY` for a token
  * that is not one of this server's keys.
  */
 export const authenticate = (token: string) =>
-  Effect.gen(function*() {
-    if (!token.startsWith("sk_")) {
-      return yield* refuse("INVALID_API_KEY", "the bearer token is not an API key this server knows")
-    }
-    const operator = yield* findByKey(token)
-    if (Option.isNone(operator)) return yield* refuse("INVALID_API_KEY", "the API key is not valid")
-    return operator.value
-  })
+  token.startsWith("sk_")
+    ? Effect.flatMap(findByKey(token), (operator) =>
+      Option.isSome(operator) ? Effect.succeed(operator.value) : refuse("INVALID_API_KEY", "the API key is not valid"))
+    : refuse("INVALID_API_KEY", "the bearer token is not an API key this server knows")
 
 /** The operator `apiKey` belongs to, else a new operator of its own with that key. */
 export const ensureOwn = (apiKey: string, name?: string) =>

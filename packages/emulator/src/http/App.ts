@@ -7,6 +7,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { openApiDocument } from "@getstack/effect/api/StackApi"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as AgentsHandlers from "../agents/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
@@ -43,12 +44,12 @@ export const make = (options: Options) =>
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
+    const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors)
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const requestId = newId("req")
       const response = yield* app.pipe(
-        Effect.provideService(RequestId, requestId),
-        Effect.provideService(CheckDeclaredErrors, options.checkDeclaredErrors),
+        Effect.provide(Context.add(declared, RequestId, requestId)),
         Effect.catchTag("RouteNotFound", () =>
           Effect.succeed(failureResponse(
             new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })

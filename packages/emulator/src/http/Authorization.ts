@@ -43,9 +43,7 @@ const isAgentJwt = (token: string): boolean => !token.startsWith("sk_") && token
 export const authenticate = (
   authorization: string | undefined
 ): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
-    const token = yield* bearerToken(authorization)
-    if (isAgentJwt(token)) return yield* AgentKeys.authenticate(token)
-    const operator = yield* Operators.authenticate(token)
-    return { operatorId: operator.id, agentId: null }
-  })
+  Effect.flatMap(bearerToken(authorization), (token): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
+    isAgentJwt(token)
+      ? AgentKeys.authenticate(token)
+      : Effect.map(Operators.authenticate(token), (operator) => ({ operatorId: operator.id, agentId: null })))

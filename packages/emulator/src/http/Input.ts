@@ -185,18 +185,20 @@ const malformed = (field: string) => {
 }
 
 /**
- * Refuses path or query parameters holding text that is not well-formed
- * Unicode, naming the parameter.
+ * The refusal of path or query parameters holding text that is not
+ * well-formed Unicode, naming the parameter; `undefined` when all are.
  */
-export const checkParams = (
+export const malformedParam = (
   params: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
-): Effect.Effect<void, StackFailure> => {
-  for (const [name, value] of Object.entries(params)) {
-    if (!isWellFormed(name)) return Effect.fail(malformed("query"))
-    const values = value === undefined ? [] : typeof value === "string" ? [value] : value
-    if (values.some((item) => !isWellFormed(item))) return Effect.fail(malformed(name))
+): StackFailure | undefined => {
+  for (const name of Object.keys(params)) {
+    if (!isWellFormed(name)) return malformed("query")
+    const value = params[name]
+    if (typeof value === "string" ? !isWellFormed(value) : value?.some((item) => !isWellFormed(item))) {
+      return malformed(name)
+    }
   }
-  return Effect.void
+  return undefined
 }
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)

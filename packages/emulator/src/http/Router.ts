@@ -11,17 +11,18 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
-import { sha256Hex } from "@getstack/effect/api/Audit"
 import { isPublic } from "@getstack/effect/api/Common"
 import type { ErrorBody } from "@getstack/effect/api/Errors"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { Actor } from "../core/Audit.js"
 import { excerpt, listExcerpt, MAX_MESSAGE, StackFailure } from "../core/Failure.js"
+import { sha256Hex } from "../core/Hash.js"
 import * as Authorization from "./Authorization.js"
 import * as Declared from "./Declared.js"
 import * as Idempotency from "./Idempotency.js"
@@ -117,8 +118,21 @@ const invalid = (error: ParseResult.ParseError): StackFailure => {
   })
 }
 
-const decodeWith = <A>(schema: Schema.Schema<A, unknown, never>, input: unknown) =>
-  Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(Effect.mapError(invalid))
+/**
+ * A synchronous decoder for one of an endpoint's inputs, made once with the
+ * route: the value, or `INVALID_REQUEST` naming each bad field.
+ */
+const decoderOf = (schema: Schema.Schema<unknown, unknown, never>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return (input: unknown): Either.Either<unknown, StackFailure> => Either.mapLeft(decode(input), invalid)
+}
+
+const noInput = Either.right(undefined)
+
+/** The caller of a public endpoint: nobody. */
+const anonymous: Authorization.Caller = { operatorId: "", agentId: null }
+
+const noBody: Input.JsonBody = { text: "", json: undefined }
 
 /**
  * Serves one endpoint of the contract: authenticates the caller, unless the
@@ -136,43 +150,52 @@ export const serve = <E extends Endpoint, R>(
 ): HttpRouter.Route<never, R | SqlClient.SqlClient | RequestId> => {
   const endpoint = endpoint_ as unknown as AnyEndpoint
   const authenticated = !isPublic(endpoint)
-  const pathSchema = Option.getOrUndefined(endpoint.pathSchema) as Schema.Schema<unknown> | undefined
-  const urlParamsSchema = Option.getOrUndefined(endpoint.urlParamsSchema) as Schema.Schema<unknown> | undefined
-  const payloadSchema = Option.getOrUndefined(endpoint.payloadSchema) as Schema.Schema<unknown> | undefined
+  const schemaOf = (schema: Option.Option<unknown>) =>
+    Option.map(schema as Option.Option<Schema.Schema<unknown>>, decoderOf).pipe(Option.getOrUndefined)
+  const decodePath = schemaOf(endpoint.pathSchema)
+  const decodeUrlParams = schemaOf(endpoint.urlParamsSchema)
+  const decodePayload = schemaOf(endpoint.payloadSchema)
   const successSchema = endpoint.successSchema as Schema.Schema<unknown>
   const successStatus = HttpApiSchema.getStatusSuccess(successSchema)
-  const encodeSuccess = Schema.encode(successSchema)
+  const encodeSuccess = Schema.encodeEither(successSchema)
   const mutates = endpoint.method !== "GET" && endpoint.method !== "HEAD"
+  const readsBody = decodePayload !== undefined || mutates
+
+  /** The handler's value as the contract's success body; a value the contract refuses is a defect. */
+  const answerOf = (value: unknown): Effect.Effect<Answer> => {
+    const encoded = encodeSuccess(value)
+    return Either.isLeft(encoded)
+      ? Effect.die(encoded.left)
+      : Effect.succeed({ status: successStatus, body: JSON.stringify(encoded.right), shouldRetry: undefined })
+  }
+  const refusalOf = (failure: StackFailure) => Effect.map(Declared.check(endpoint_, failure), failureAnswer)
 
   const run = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const requestId = yield* RequestId
+    const context = yield* Effect.context<
+      HttpServerRequest.HttpServerRequest | HttpServerRequest.ParsedSearchParams | HttpRouter.RouteContext | RequestId
+    >()
+    const request = Context.get(context, HttpServerRequest.HttpServerRequest)
     const startedAt = yield* Clock.currentTimeMillis
-    const caller: Authorization.Caller = authenticated
-      ? yield* Authorization.authenticate(request.headers["authorization"])
-      : { operatorId: "", agentId: null }
-    const routeContext = yield* HttpRouter.RouteContext
-    const searchParams = yield* HttpServerRequest.ParsedSearchParams
-    yield* Input.checkParams(routeContext.params)
-    yield* Input.checkParams(searchParams)
-    const path = pathSchema ? yield* decodeWith(pathSchema, routeContext.params) : undefined
-    const urlParams = urlParamsSchema
-      ? yield* decodeWith(urlParamsSchema, searchParams)
-      : undefined
-    const body: Input.JsonBody = payloadSchema || mutates ? yield* Input.readJson(request) : { text: "", json: undefined }
-    const payload = payloadSchema ? yield* decodeWith(payloadSchema, body.json) : undefined
+    const caller = authenticated ? yield* Authorization.authenticate(request.headers["authorization"]) : anonymous
+    const params = Context.get(context, HttpRouter.RouteContext).params
+    const searchParams = Context.get(context, HttpServerRequest.ParsedSearchParams)
+    const malformed = Input.malformedParam(params) ?? Input.malformedParam(searchParams)
+    if (malformed !== undefined) return yield* malformed
+    const path = yield* (decodePath === undefined ? noInput : decodePath(params))
+    const urlParams = yield* (decodeUrlParams === undefined ? noInput : decodeUrlParams(searchParams))
+    const body = readsBody ? yield* Input.readJson(request) : noBody
+    const payload = yield* (decodePayload === undefined ? noInput : decodePayload(body.json))
     const actor: Actor = {
       operatorId: caller.operatorId,
       agentId: caller.agentId,
-      requestId,
-      payloadHash: body.text === "" ? null : yield* sha256Hex(body.text),
+      requestId: Context.get(context, RequestId),
+      payloadHash: body.text === "" ? null : sha256Hex(body.text),
       startedAt
     }
-    const execute = Effect.gen(function*() {
-      const value = yield* handler({ path, urlParams, payload, actor } as HandlerInput<E>)
-      const encoded = yield* Effect.orDie(encodeSuccess(value))
-      return { status: successStatus, body: JSON.stringify(encoded), shouldRetry: undefined } as Answer
-    }).pipe(Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureAnswer)))
+    const execute = handler({ path, urlParams, payload, actor } as HandlerInput<E>).pipe(
+      Effect.flatMap(answerOf),
+      Effect.catchTag("StackFailure", refusalOf)
+    )
     const key = mutates && authenticated ? request.headers["idempotency-key"] : undefined
     if (key === undefined) {
       return respond(yield* execute)
@@ -185,7 +208,7 @@ export const serve = <E extends Endpoint, R>(
       })
     }
     // the caller is part of the request: an agent cannot replay its operator's answers, nor the reverse
-    const requestHash = yield* sha256Hex(
+    const requestHash = sha256Hex(
       `${caller.agentId === null ? "" : `${caller.agentId} `}${endpoint.method} ${request.url}\n${body.text}`
     )
     const outcome = yield* Idempotency.run(caller.operatorId, key, requestHash, execute)

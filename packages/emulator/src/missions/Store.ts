@@ -57,7 +57,7 @@ export const toMission = (row: MissionRow): Mission =>
     revoke_reason: row.revoke_reason,
     notes: row.notes,
     ...(row.output === null ? {} : { output: JSON.parse(row.output) as unknown })
-  })
+  }, { disableValidation: true })
 
 /** The scope grants `start` recorded for the mission's passports. */
 export const scopesOf = (row: MissionRow): ReadonlyArray<ScopeGrant> | undefined =>

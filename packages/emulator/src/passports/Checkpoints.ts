@@ -99,7 +99,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
           token: current.token,
           expires_at: DateTime.unsafeMake(current.expiresAt),
           signals: signals.map(toSignal)
-        })
+        }, { disableValidation: true })
       }
     })
   ).pipe(Effect.map((r) => r.result))
@@ -137,7 +137,10 @@ export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
       return {
         agent_id: row.agent_id,
         jti,
-        result: new CheckoutResult({ checkout_id: checkoutId, jti, review, signals: signals.map(toSignal) })
+        result: new CheckoutResult(
+          { checkout_id: checkoutId, jti, review, signals: signals.map(toSignal) },
+          { disableValidation: true }
+        )
       }
     })
   ).pipe(Effect.map((r) => r.result))

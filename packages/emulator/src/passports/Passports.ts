@@ -475,7 +475,7 @@ export const revoke = (actor: Actor, request: RevokeRequest) =>
           jti: row.jti,
           revoked: revocation.direct.length > 0,
           cascaded: revocation.cascaded.map((r) => r.jti)
-        })
+        }, { disableValidation: true })
       }
     })
   ).pipe(Effect.map((r) => r.result))
@@ -485,7 +485,7 @@ const bulk = (revocation: Revocation.Revocation) =>
     revoked_count: revocation.direct.length,
     cascaded_count: revocation.cascaded.length,
     jtis: Revocation.revokedJtis(revocation)
-  })
+  }, { disableValidation: true })
 
 /** Revokes every passport of an agent not yet revoked (expired ones too, so they cannot be refreshed), with their descendants. */
 export const revokeAgent = (actor: Actor, request: RevokeAgentRequest) =>
@@ -534,7 +534,7 @@ const toSummary = (row: Store.PassportRow) =>
     accountability: row.accountability,
     issued_at: DateTime.unsafeMake(row.issued_at),
     expires_at: DateTime.unsafeMake(row.expires_at)
-  })
+  }, { disableValidation: true })
 
 /**
  * The operator's live passports (not revoked, not expired), newest first,
@@ -549,5 +549,5 @@ export const listActive = (
     const agentId = query.agent_id ?? actor.agentId ?? undefined
     const now = yield* Clock.currentTimeMillis
     const rows = yield* Store.live({ operatorId: actor.operatorId, now, agentId, sessionId: query.session_id })
-    return new ActivePassports({ passports: rows.map(toSummary) })
+    return new ActivePassports({ passports: rows.map(toSummary) }, { disableValidation: true })
   })

@@ -1,0 +1,288 @@
+/**
+ * The transport on the live clock, over a real socket: per-attempt timeouts
+ * abort their request (no fiber races it), interruption aborts it too, and
+ * each call is one span named after its method.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { describe, expect, it } from "@effect/vitest"
+import { Agents, Stack } from "@getstack/effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Tracer from "effect/Tracer"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as FakeHttp from "./support/FakeHttp.js"
+
+const API_KEY = "sk_test_SECRETSECRETSECRET123"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: Http.IncomingHttpHeaders
+  /** Resolves when the client closed the connection before the answer ended. */
+  readonly aborted: Promise<void>
+}
+
+type Handler = (request: Http.IncomingMessage, response: Http.ServerResponse, index: number) => void
+
+/** A `node:http` server on a free port, answering with `handler`; closed with the scope. */
+const server = (handler: Handler) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly seen: Array<Seen>; readonly server: Http.Server }>((resume) => {
+      const seen: Array<Seen> = []
+      const server = Http.createServer((request, response) => {
+        const aborted = new Promise<void>((resolve) => {
+          response.on("close", () => {
+            if (!response.writableFinished) resolve()
+          })
+        })
+        seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, aborted })
+        handler(request, response, seen.length - 1)
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server })))
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const answer = (response: Http.ServerResponse, body: unknown, requestId = "req_live_1") => {
+  response.writeHead(200, { "content-type": "application/json", "x-request-id": requestId })
+  response.end(JSON.stringify(body))
+}
+
+const never: Handler = () => {}
+
+const agents = (url: string, options: Stack.ClientOptions = {}, client: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer) =>
+  Stack.layer({ apiKey: API_KEY, baseUrl: url, ...options }).pipe(Layer.provide(client))
+
+const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    const result = yield* effect
+    return { result, ms: Date.now() - start }
+  })
+
+describe("timeouts on the live clock", () => {
+  it.live("an attempt that gets no answer fails with TimeoutError after the timeout, and its request is aborted", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server(never)
+      const { ms, result } = yield* elapsed(
+        Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+          Effect.flip,
+          Effect.provide(agents(url, { timeout: "300 millis", retry: false }))
+        )
+      )
+      expect(result).toMatchObject({ _tag: "TimeoutError", timeoutMs: 300, method: "GET", url: `${url}/v1/agents/agt_1` })
+      expect(ms).toBeGreaterThanOrEqual(290)
+      expect(ms).toBeLessThan(5_000)
+      expect(seen).toHaveLength(1)
+      yield* Effect.promise(() => seen[0]!.aborted)
+    }).pipe(Effect.scoped))
+
+  it.live("an answer whose body stalls after its headers times out too", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.write("{\"id\":")
+      })
+      const error = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.flip,
+        Effect.provide(agents(url, { timeout: "300 millis", retry: false }))
+      )
+      expect(error).toMatchObject({ _tag: "TimeoutError", timeoutMs: 300 })
+      yield* Effect.promise(() => seen[0]!.aborted)
+    }).pipe(Effect.scoped))
+
+  it.live("a read that timed out is retried, and succeeds when the next attempt is answered", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server((_, response, index) => {
+        if (index > 0) answer(response, FakeHttp.agentJson())
+      })
+      const agent = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.provide(agents(url, { timeout: "300 millis", retry: { initialDelay: "10 millis" } }))
+      )
+      expect(agent.id).toBe("agt_1")
+      expect(seen).toHaveLength(2)
+    }).pipe(Effect.scoped))
+
+  it.live("a write that timed out keeps one Idempotency-Key and reports an unknown outcome", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server(never)
+      const error = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "alpha" })).pipe(
+        Effect.flip,
+        Effect.provide(agents(url, { timeout: "200 millis" }))
+      )
+      expect(error).toMatchObject({ _tag: "TimeoutError", outcome: "unknown", attempts: 1 })
+      expect(seen).toHaveLength(1)
+      expect(seen[0]!.headers["idempotency-key"]).toMatch(/^stk-/)
+    }).pipe(Effect.scoped))
+
+  it.live("the timeout holds over an HttpClient with middleware that replaces the request", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server(never)
+      const withMiddleware = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(HttpClientRequest.setHeader("x-extra", "1")))
+      ).pipe(Layer.provide(FetchHttpClient.layer))
+      const error = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.flip,
+        Effect.provide(agents(url, { timeout: "300 millis", retry: false }, withMiddleware))
+      )
+      expect(error).toMatchObject({ _tag: "TimeoutError", timeoutMs: 300 })
+      expect(seen[0]!.headers["x-extra"]).toBe("1")
+      yield* Effect.promise(() => seen[0]!.aborted)
+    }).pipe(Effect.scoped))
+
+  it.live("interrupting a call aborts its request", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server(never)
+      const fiber = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.provide(agents(url)),
+        Effect.fork
+      )
+      while (seen.length === 0) yield* Effect.sleep("5 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => seen[0]!.aborted)
+    }).pipe(Effect.scoped))
+
+  it.live("a call answered in time leaves no timer behind", () =>
+    Effect.gen(function*() {
+      const { url } = yield* server((_, response) => answer(response, FakeHttp.agentJson()))
+      const before = process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
+      yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(Effect.provide(agents(url)))
+      const after = process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
+      expect(after).toBeLessThanOrEqual(before)
+    }).pipe(Effect.scoped))
+})
+
+interface Recorded extends Tracer.Span {
+  readonly attributes: Map<string, unknown>
+  readonly ended: boolean
+}
+
+let ids = 0
+const hex = (length: number) => (++ids).toString(16).padStart(length, "0")
+
+/** A tracer that keeps every span it makes. */
+const recordingTracer = () => {
+  const spans: Array<Recorded> = []
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      let status: Tracer.SpanStatus = { _tag: "Started", startTime }
+      const span: Recorded = {
+        _tag: "Span",
+        name,
+        spanId: hex(16),
+        traceId: parent._tag === "Some" ? parent.value.traceId : hex(32),
+        parent,
+        context,
+        get status() {
+          return status
+        },
+        attributes,
+        links: [...links],
+        sampled: true,
+        kind,
+        get ended() {
+          return status._tag === "Ended"
+        },
+        end: (endTime, exit) => {
+          status = { _tag: "Ended", startTime, endTime, exit }
+        },
+        attribute: (key, value) => {
+          attributes.set(key, value)
+        },
+        event: () => {},
+        addLinks: () => {}
+      }
+      spans.push(span)
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, layer: Layer.setTracer(tracer) }
+}
+
+describe("spans", () => {
+  it.live("one span per call, named after the method, with the request id; no span per attempt from the platform", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server((_, response) => answer(response, FakeHttp.agentJson(), "req_trace_1"))
+      const tracer = recordingTracer()
+      yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.withSpan("caller"),
+        Effect.provide(agents(url)),
+        Effect.provide(tracer.layer)
+      )
+      expect(tracer.spans.map((span) => span.name)).toEqual(["caller", "Agents.get"])
+      const call = tracer.spans[1]!
+      expect(call.kind).toBe("client")
+      expect(call.ended).toBe(true)
+      expect(call.attributes.get("stack.request_id")).toBe("req_trace_1")
+      expect(call.attributes.get("http.response.status_code")).toBe(200)
+      expect(call.attributes.get("http.request.method")).toBe("GET")
+      expect(call.attributes.get("url.full")).toBe(`${url}/v1/agents/agt_1`)
+      // the trace context travels with the request
+      expect(seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+    }).pipe(Effect.scoped))
+
+  it.live("retries stay in the call's one span", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server((_, response, index) => {
+        if (index === 0) {
+          response.writeHead(503, { "content-type": "application/json", "retry-after-ms": "1" })
+          response.end(JSON.stringify({ error: { code: "INTERNAL_ERROR", message: "down" } }))
+        } else {
+          answer(response, FakeHttp.agentJson(), "req_trace_2")
+        }
+      })
+      const tracer = recordingTracer()
+      yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.provide(agents(url)),
+        Effect.provide(tracer.layer)
+      )
+      expect(seen).toHaveLength(2)
+      expect(tracer.spans.map((span) => span.name)).toEqual(["Agents.get"])
+      expect(tracer.spans[0]!.attributes.get("stack.request_id")).toBe("req_trace_2")
+    }).pipe(Effect.scoped))
+
+  it.live("with tracing off no span is made and no trace context is sent", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server((_, response) => answer(response, FakeHttp.agentJson()))
+      const tracer = recordingTracer()
+      yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
+        Effect.withTracerEnabled(false),
+        Effect.provide(agents(url)),
+        Effect.provide(tracer.layer)
+      )
+      expect(tracer.spans).toEqual([])
+      expect(seen[0]!.headers.traceparent).toBeUndefined()
+    }).pipe(Effect.scoped))
+
+  it.effect("each service's methods are spans of their own name", () =>
+    Effect.gen(function*() {
+      const fake = FakeHttp.make((request) =>
+        request.pathname.startsWith("/v1/missions/")
+          ? FakeHttp.json(404, { error: { code: "NOT_FOUND", message: "no such mission" } })
+          : FakeHttp.json(200, FakeHttp.pageJson([], { page: 1, limit: 10, total: 0, hasMore: false }))
+      )
+      const tracer = recordingTracer()
+      yield* Effect.gen(function*() {
+        const stack = yield* Stack.Stack
+        yield* stack.agents.list({ limit: 10 })
+        yield* Effect.flip(stack.missions.get("msn_1"))
+      }).pipe(
+        Effect.provide(Stack.layer({ apiKey: API_KEY }).pipe(Layer.provide(fake.layer))),
+        Effect.provide(tracer.layer)
+      )
+      expect(tracer.spans.map((span) => span.name)).toEqual(["Agents.list", "Missions.get"])
+      expect(tracer.spans.every((span) => span.ended)).toBe(true)
+    }))
+})
