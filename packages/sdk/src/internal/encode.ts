@@ -45,17 +45,26 @@ const withoutRefinements = (ast: AST.AST): AST.AST => {
   }
 }
 
-const encoders = new WeakMap<AST.AST, (input: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+interface Encoders {
+  /** Stops at the first mismatch: the path of every request. */
+  readonly first: (input: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  /** Reports every mismatch: run again only when `first` failed. */
+  readonly all: (input: unknown) => Either.Either<unknown, ParseResult.ParseError>
+}
+
+const encoders = new WeakMap<AST.AST, Encoders>()
 
 /**
  * Encodes a request part (path, query or body) through its schema, without
- * the schema's refinements.
+ * the schema's refinements. A failure lists every mismatch.
  */
 export const encodeRequestPart = (schema: Schema.Schema.Any, input: unknown): Either.Either<unknown, ParseResult.ParseError> => {
   let encode = encoders.get(schema.ast)
   if (encode === undefined) {
-    encode = Schema.encodeUnknownEither(Schema.make(withoutRefinements(schema.ast)), { errors: "all" })
+    const lenient = Schema.make(withoutRefinements(schema.ast))
+    encode = { first: Schema.encodeUnknownEither(lenient), all: Schema.encodeUnknownEither(lenient, { errors: "all" }) }
     encoders.set(schema.ast, encode)
   }
-  return encode(input)
+  const encoded = encode.first(input)
+  return encoded._tag === "Right" ? encoded : encode.all(input)
 }

@@ -1,0 +1,23 @@
+/**
+ * Snippets of docs/performance.md. Every block of that page is copied from
+ * this file; nothing here runs on import.
+ */
+// --- imports
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Agents, Stack } from "@getstack/effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+// ---
+
+// --- undici
+export const StackOverUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+// ---
+
+// --- tracing-off
+// one effect
+export const getUntraced = (id: string) =>
+  Effect.flatMap(Agents.Agents, (agents) => agents.get(id)).pipe(Effect.withTracerEnabled(false))
+
+// a whole runtime, as a layer
+export const StackUntraced = Layer.merge(StackOverUndici, Layer.setTracerEnabled(false))
+// ---
