@@ -5,11 +5,11 @@
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AgentsMigrations from "./agents/Migrations.js"
 import * as CoreMigrations from "./core/Migrations.js"
+import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as PassportsMigrations from "./passports/Migrations.js"
 
@@ -50,11 +50,11 @@ const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
 /**
  * SQLite storage, migrated. `filename` is a path, or `:memory:`.
  */
-export const layer = (filename: string): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, unknown> =>
+export const layer = (filename: string): Layer.Layer<SqlClient.SqlClient, unknown> =>
   Layer.effectDiscard(
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* sql`PRAGMA foreign_keys = ON`
       yield* migrate
     })
-  ).pipe(Layer.provideMerge(SqliteClient.layer({ filename })))
+  ).pipe(Layer.provideMerge(Sqlite.layer(filename)))

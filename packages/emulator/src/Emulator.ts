@@ -73,7 +73,7 @@ export interface Service {
   readonly apiKey: Redacted.Redacted<string>
   /** The default operator's id. */
   readonly operatorId: string
-  /** The web app, for an `HttpServer`: untraced (`layerServe` also leaves out the server's span per request). */
+  /** The web app, for an `HttpServer` (`layerServe` serves it). */
   readonly app: HttpApp.Default
   /** The app as a fetch-style handler: no port, no socket. */
   readonly handler: (request: Request) => Promise<Response>
@@ -116,12 +116,26 @@ const checkDeclaredConfig = Config.string("STACK_EMULATOR_CHECK_DECLARED").pipe(
 )
 
 /**
- * Runs the emulator's own work without tracing: no span per request, per SQL
- * statement or per transaction, which together cost more CPU than the work
- * they would time.
+ * Runs the emulator's own work without tracing: no span per request, which
+ * would cost more CPU than the work it times. Applied once, to the runtime
+ * requests are served with, not per request. (SQL makes no spans: see
+ * `core/Sqlite.ts`.)
  */
 const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   effect.pipe(Effect.withTracerEnabled(false), HttpMiddleware.withTracerDisabledWhenEffect(() => true))
+
+/** What the emulator's app needs from context: its database and signing key. */
+type AppContext = SqlClient.SqlClient | Signing.SigningKey
+
+/**
+ * Each emulator's app before its context is provided, with that context:
+ * `layerServe` builds the server's runtime with it, so that no request pays
+ * for `Effect.provide`.
+ */
+const ownApps = new WeakMap<Service, {
+  readonly app: HttpApp.Default<never, AppContext>
+  readonly context: Context.Context<AppContext>
+}>()
 
 const make = (options: Options) =>
   Effect.gen(function*() {
@@ -145,18 +159,20 @@ const make = (options: Options) =>
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
     const app = yield* App.make({ checkDeclaredErrors })
-    const runtime = yield* untraced(Effect.provide(Effect.runtime<SqlClient.SqlClient | Signing.SigningKey>(), context))
+    const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
-    return Emulator.of({
+    const service = Emulator.of({
       apiKey: defaultOperator.apiKey,
       operatorId: defaultOperator.operator.id,
-      app: untraced(Effect.provide(app, context)),
+      app: Effect.provide(app, context),
       handler: (request) => handler(request),
       createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
       auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId)),
       signals: (operatorId) => withDatabase(Signals.ofOperator(operatorId)),
       blockPassports: (agentId) => withDatabase(AgentsStore.block(agentId))
     })
+    ownApps.set(service, { app, context })
+    return service
   })
 
 /**
@@ -216,14 +232,19 @@ export const layerStack = (
 }
 
 /**
- * Serves the emulator on the `HttpServer` in context (untraced, like the
- * emulator's own work).
+ * Serves the emulator on the `HttpServer` in context, untraced (no span per
+ * request).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerServe: Layer.Layer<never, never, Emulator | HttpServer.HttpServer> = Layer.unwrapEffect(
-  Effect.map(Emulator, (emulator) => HttpServer.serve(emulator.app))
+  Effect.map(Emulator, (emulator): Layer.Layer<never, never, HttpServer.HttpServer> => {
+    const own = ownApps.get(emulator)
+    return own === undefined
+      ? HttpServer.serve(emulator.app)
+      : HttpServer.serve(own.app).pipe(Layer.provide(Layer.succeedContext(own.context)))
+  })
 ).pipe(Layer.locallyEffect(untraced))
 
 /**

@@ -21,7 +21,7 @@ export interface Actor {
    */
   readonly agentId: string | null
   readonly requestId: string
-  /** SHA-256 hex of the request body, when there was one. */
+  /** SHA-256 hex of the request body, when there was one (null for public endpoints, which are not audited). */
   readonly payloadHash: string | null
   readonly startedAt: number
 }

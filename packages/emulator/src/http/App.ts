@@ -9,6 +9,7 @@ import { openApiDocument } from "@getstack/effect/api/StackApi"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as AgentsHandlers from "../agents/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
@@ -22,6 +23,19 @@ const openApiRoute = HttpRouter.makeRoute(
   "/openapi.json",
   Effect.sync(() => HttpServerResponse.unsafeJson(openApiDocument()))
 )
+
+/**
+ * `Effect.provide` for the rest of a request: every request is served by a
+ * fiber of its own, whose context gains `services` for good. (`Effect.provide`
+ * also saves and restores the context around the effect: ten times the fiber
+ * steps, on every request.)
+ */
+const forTheRequest = <I>(services: Context.Context<I>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, I>> =>
+  Effect.zipRight(
+    FiberRef.update(FiberRef.currentContext, (context) => Context.merge(context, services)),
+    effect as Effect.Effect<A, E, Exclude<R, I>>
+  )
 
 /** How the app is built. */
 export interface Options {
@@ -44,12 +58,11 @@ export const make = (options: Options) =>
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
-    const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors)
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const requestId = newId("req")
       const response = yield* app.pipe(
-        Effect.provide(Context.add(declared, RequestId, requestId)),
+        forTheRequest(Context.make(RequestId, requestId).pipe(Context.add(CheckDeclaredErrors, options.checkDeclaredErrors))),
         Effect.catchTag("RouteNotFound", () =>
           Effect.succeed(failureResponse(
             new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })

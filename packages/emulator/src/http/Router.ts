@@ -189,7 +189,8 @@ export const serve = <E extends Endpoint, R>(
       operatorId: caller.operatorId,
       agentId: caller.agentId,
       requestId: Context.get(context, RequestId),
-      payloadHash: body.text === "" ? null : sha256Hex(body.text),
+      // only audited (authenticated) requests record it
+      payloadHash: body.text === "" || !authenticated ? null : sha256Hex(body.text),
       startedAt
     }
     const execute = handler({ path, urlParams, payload, actor } as HandlerInput<E>).pipe(
