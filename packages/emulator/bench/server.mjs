@@ -1,14 +1,16 @@
 /**
- * The emulator server against a floor, side by side: `npm run bench:server`.
+ * The emulator server against a floor, side by side: `npm run bench:server`
+ * (which builds first).
  *
- * Starts (a) the built emulator (`bin/stack-emulator.js`, from `dist`: run
- * `npm run build` first) and (b) `floor.mjs`, the same four endpoints written
- * with plain `node:http` + `better-sqlite3` running the emulator's SQL on a
- * copy of its schema in the same journal mode, each in its own process. Then
- * drives both with the same requests over keep-alive connections (undici
- * `Pool`), endpoint by endpoint, alternating which server goes first, for
- * several rounds, and prints each one's requests/s, the ratio emulator/floor
- * (median with min–max over rounds) and whether the target is met.
+ * Starts (a) the built emulator (`bin/stack-emulator.js`, from `dist`) and
+ * (b) `floor.mjs`, the same four endpoints written with plain `node:http` +
+ * `better-sqlite3` running the emulator's SQL on a copy of its schema in the
+ * same journal mode, each in its own process. Then drives both with the same
+ * requests over keep-alive connections (undici `Pool`), endpoint by endpoint,
+ * alternating which server goes first, for several rounds, and prints each
+ * one's requests/s, the ratio emulator/floor (median with min–max over
+ * rounds), whether the target is met, and each server's CPU time per request
+ * (from `/proc`, on Linux).
  *
  *   npm run bench:server -- [--db memory|file] [--rounds 5] [--seconds 2] [--warmup 1]
  *                           [--connections 32] [--keyed] [--endpoints get,register,issue,verify]
@@ -16,9 +18,11 @@
  *
  * `--db memory` (default) serves both from memory, as the CLI does without
  * `--db`; `--db file` from a file each, in WAL mode. `--keyed` sends an
- * `Idempotency-Key` with every write, as the SDK does. The bench driver runs
- * in this process: on a machine with few cores it competes with the server
- * being measured, which flatters the faster (the floor) less than it slows it.
+ * `Idempotency-Key` with every write, as the SDK does. `--emulator` measures
+ * another build (an older checkout's). The driver runs in this process and
+ * shares the machine's cores with the server it measures: on few cores it
+ * holds the floor back more than the emulator, so the ratios come out higher
+ * than the CPU per request alone would give.
  */
 import { spawn, spawnSync } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"

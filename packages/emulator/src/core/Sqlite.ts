@@ -3,14 +3,16 @@
  * better-sqlite3 connection, which runs the emulator's own statements and
  * transactions in a few fiber steps.
  *
- * Through @effect/sql's general machinery a statement costs ~120 fiber
- * operations (a span, a scope, the connection's semaphore, the prepared
- * statement cache) and a transaction ~150: more than SQLite takes to run
- * them, and most of what a request to the emulator costs. Here a statement
- * made with the client's `sql` tag compiles and runs on the connection in one
- * step, and a transaction takes the connection's lock once. Everything else
+ * Through @effect/sql's general machinery (`@effect/sql-sqlite-node`) a
+ * statement costs ~120 fiber operations (a span, a scope, the connection's
+ * semaphore, the prepared statement cache) and a transaction ~150: more than
+ * SQLite takes to run them, and most of what a request to the emulator cost.
+ * Here a statement made with the client's `sql` tag is compiled by
+ * @effect/sql, then runs on the connection in ~6 (its `commit`, what an
+ * effect runs, is replaced), and a transaction takes ~60. Everything else
  * (`sql.unsafe`, `raw`, `values`, `reserve`, the migrator) goes through
- * @effect/sql unchanged, on the same connection and the same lock.
+ * @effect/sql unchanged, on the same connection and the same lock. None of
+ * it makes spans.
  *
  * The lock keeps a transaction to itself: a statement made outside a
  * transaction waits while one is open; statements inside it (whose context
@@ -49,7 +51,7 @@ interface Database {
 // better-sqlite3 is CommonJS and ships no types: the constructor, typed as far as used here
 const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new(filename: string) => Database
 
-/** How many prepared statements are kept (the least recently used one goes first). */
+/** How many prepared statements are kept (the oldest goes first). */
 const MAX_PREPARED = 500
 
 /** Opens the connection, WAL for a file (as `@effect/sql-sqlite-node` does), closed with the scope. */
@@ -78,13 +80,12 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
       if (statement === undefined) {
         statement = db.prepare(sql)
         if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value!)
-      } else {
-        prepared.delete(sql)
+        prepared.set(sql, statement)
       }
-      prepared.set(sql, statement)
       return statement
     }
 
+    /** Runs `sql` at once: its rows (a writing statement's `run` result when `raw`). */
     const execute = (sql: string, params: ReadonlyArray<unknown>, raw: boolean): Effect.Effect<ReadonlyArray<any>, SqlError> => {
       let statement: PreparedStatement
       try {
@@ -164,7 +165,7 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
           : execute(sql, params, false)
       })
 
-
+    /** A transaction's own statement (BEGIN, COMMIT…): its failure is a defect, as in @effect/sql. */
     const exec = (sql: string) => Effect.orDie(Effect.suspend(() => execute(sql, [], false)))
 
     /** Runs `effect` in a transaction: a savepoint inside another one. */
@@ -174,11 +175,12 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
           const context = fiber.currentContext
           const outer = inTransaction(context)
           const id = outer._tag === "Some" ? outer.value[1] + 1 : 0
-          const body = Effect.exit(Effect.locally(
-            restore(effect),
-            FiberRef.currentContext,
-            Context.add(context, SqlClient.TransactionConnection, [connection, id] as const)
-          ))
+          const inside = Context.add(context, SqlClient.TransactionConnection, [connection, id] as const)
+          // `Effect.locally` in three steps, not twenty: the region is uninterruptible and `exit` catches everything
+          const body = FiberRef.set(FiberRef.currentContext, inside).pipe(
+            Effect.zipRight(Effect.exit(restore(effect))),
+            Effect.zipLeft(FiberRef.set(FiberRef.currentContext, context))
+          )
           if (id > 0) {
             return Effect.flatMap(Effect.zipRight(exec(`SAVEPOINT effect_sql_${id}`), body), (exit) =>
               Exit.isSuccess(exit) ? exit : Effect.zipRight(exec(`ROLLBACK TO SAVEPOINT effect_sql_${id}`), exit))

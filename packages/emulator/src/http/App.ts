@@ -58,11 +58,12 @@ export const make = (options: Options) =>
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
+    const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors)
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const requestId = newId("req")
       const response = yield* app.pipe(
-        forTheRequest(Context.make(RequestId, requestId).pipe(Context.add(CheckDeclaredErrors, options.checkDeclaredErrors))),
+        forTheRequest(Context.add(declared, RequestId, requestId)),
         Effect.catchTag("RouteNotFound", () =>
           Effect.succeed(failureResponse(
             new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })

@@ -43,7 +43,7 @@ const isAgentJwt = (token: string): boolean => !token.startsWith("sk_") && token
 export const authenticate = (
   authorization: string | undefined
 ): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(bearerToken(authorization), (token): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(bearerToken(authorization), (token) =>
     isAgentJwt(token)
       ? AgentKeys.authenticate(token)
-      : Effect.map(Operators.authenticate(token), (operator) => ({ operatorId: operator.id, agentId: null })))
+      : Effect.map(Operators.authenticate(token), (operator): Caller => ({ operatorId: operator.id, agentId: null })))

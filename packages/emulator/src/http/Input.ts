@@ -48,28 +48,8 @@ const drain = (source: Readable) => {
   source.resume()
 }
 
-/**
- * The body of a Node request that has already arrived whole (`complete`: the
- * usual case of a small body sent with its headers), taken from the stream's
- * buffer at once; `undefined` while it is still arriving, or when it is over
- * the cap (the stream refuses and drains it).
- */
-const receivedWhole = (source: Readable): Buffer | undefined => {
-  if (
-    (source as { readonly complete?: boolean }).complete !== true || source.readableFlowing === true ||
-    source.readableEnded || source.destroyed || source.readableLength > MAX_BODY_BYTES
-  ) return undefined
-  const chunks: Array<Buffer> = []
-  let size = 0
-  for (let chunk: Buffer | null = source.read(); chunk !== null; chunk = source.read()) {
-    chunks.push(chunk)
-    size += chunk.byteLength
-  }
-  return Buffer.concat(chunks, size)
-}
-
 /** The bytes of a Node request body, counted as they arrive; over the cap, the rest is drained, never reset. */
-const readArriving = (source: Readable): Effect.Effect<Uint8Array, StackFailure> =>
+const readNode = (source: Readable): Effect.Effect<Uint8Array, StackFailure> =>
   Effect.async<Uint8Array, StackFailure>((resume) => {
     if (source.readableEnded || source.destroyed) return resume(Effect.fail(unreadable()))
     // a request whose answer was already sent is not told when its connection closes: its socket is
@@ -105,12 +85,6 @@ const readArriving = (source: Readable): Effect.Effect<Uint8Array, StackFailure>
     socket?.once("close", onError)
     return Effect.sync(cleanup)
   })
-
-/** The bytes of a Node request body: at once when it has arrived whole, else as it arrives. */
-const readNode = (source: Readable): Effect.Effect<Uint8Array, StackFailure> => {
-  const whole = receivedWhole(source)
-  return whole === undefined ? readArriving(source) : Effect.succeed(whole)
-}
 
 /** The bytes of any other request body (the in-process handler's `Request`), counted as they arrive. */
 const readStream = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Uint8Array, StackFailure> =>
