@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
 import * as Sqlite from "../src/core/Sqlite.js"
 
 /** A client over a fresh in-memory database with one table. */
@@ -29,6 +31,15 @@ describe("the emulator's SQL client", () => {
           .toEqual([["a"], ["c"]])
         const inserted = yield* sql`INSERT INTO items (name) VALUES (${"d"}) RETURNING id`
         expect(inserted).toEqual([{ id: 4 }])
+      })
+    ))
+
+  it.effect("a statement can be read as a stream of its rows", () =>
+    withTable((sql) =>
+      Effect.gen(function*() {
+        yield* sql`INSERT INTO items ${sql.insert([{ name: "a" }, { name: "b" }, { name: "c" }])}`
+        const streamed = yield* Stream.runCollect(sql<{ name: string }>`SELECT name FROM items ORDER BY id`.stream)
+        expect(Chunk.toReadonlyArray(streamed).map((row) => row.name)).toEqual(["a", "b", "c"])
       })
     ))
 

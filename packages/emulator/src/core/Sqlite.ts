@@ -31,6 +31,7 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { createRequire } from "node:module"
 
 /** What the emulator uses of a better-sqlite3 prepared statement. */
@@ -130,7 +131,12 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
         transformRows === undefined
           ? Effect.suspend(() => execute(sql, params ?? [], false))
           : Effect.map(Effect.suspend(() => execute(sql, params ?? [], false)), transformRows),
-      executeStream: () => Effect.dieMessage("executeStream is not implemented")
+      // the rows are read at once (better-sqlite3 is synchronous), then streamed
+      executeStream: (sql, params, transformRows) =>
+        Stream.flatMap(
+          Stream.fromEffect(Effect.suspend(() => execute(sql, params, false))),
+          (rows) => Stream.fromIterable(transformRows === undefined ? rows : transformRows(rows))
+        )
     }
 
     // the connection's lock: held by an open transaction, and for the moment of a statement made outside one
