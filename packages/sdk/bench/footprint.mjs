@@ -55,22 +55,7 @@ const imports = await interleave(Object.keys(importing), ROUNDS, async (name) =>
 
 const bundleDir = fileURLToPath(new URL("./bundle/", import.meta.url))
 
-/** Replaces the `HttpRouter` that `HttpApiEndpoint` imports by its `prefixPath` alone. */
-const withoutRouter = {
-  name: "without-router",
-  setup(build) {
-    build.onResolve(
-      { filter: /HttpRouter\.js$/ },
-      (args) => args.importer.endsWith("HttpApiEndpoint.js") ? { path: "prefixPath", namespace: "without-router" } : undefined
-    )
-    build.onLoad({ filter: /.*/, namespace: "without-router" }, () => ({
-      contents: "export const prefixPath = (self, prefix) => prefix === \"/\" ? self : prefix + self",
-      loader: "js"
-    }))
-  }
-}
-
-const gzipped = async (file, plugins = []) => {
+const gzipped = async (file) => {
   const result = await esbuild.build({
     entryPoints: [`${bundleDir}${file}`],
     bundle: true,
@@ -79,8 +64,7 @@ const gzipped = async (file, plugins = []) => {
     platform: "node",
     write: false,
     metafile: true,
-    logLevel: "error",
-    plugins
+    logLevel: "error"
   })
   const code = result.outputFiles[0].contents
   return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, metafile: result.metafile }
@@ -88,7 +72,6 @@ const gzipped = async (file, plugins = []) => {
 
 const sdk = await gzipped("sdk-agents.ts")
 const hand = await gzipped("hand-agents.ts")
-const sdkWithoutRouter = await gzipped("sdk-agents.ts", [withoutRouter])
 
 /** Minified bytes in the SDK's bundle from inputs whose path matches `pattern`. */
 const bytesFrom = (metafile, pattern) =>
@@ -101,7 +84,6 @@ const bytesFrom = (metafile, pattern) =>
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
 const importRatio = summary(ratios(imports["@getstack/effect"], imports["effect + Schema + HttpClient"]))
 const delta = sdk.gzip - hand.gzip
-const deltaWithoutRouter = sdkWithoutRouter.gzip - hand.gzip
 
 console.log(`Import time, ${ROUNDS} rounds (median ms): ${
   Object.entries(imports).map(([name, values]) => `${name} ${median(values).toFixed(0)} ms`).join("; ")
@@ -127,9 +109,5 @@ printTargets("Targets (issue 7: import time and bundle size)", [
     target: "a program using only Agents bundles ≤ 12 KB (gzip) more than the same requests by hand",
     measured: `+${kb(delta)}`,
     met: delta <= 12 * 1024
-  },
-  {
-    target: "the same, with @effect/platform's HttpRouter (reached through HttpApiEndpoint) left out",
-    measured: `+${kb(deltaWithoutRouter)}`
   }
 ])

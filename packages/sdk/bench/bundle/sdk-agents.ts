@@ -1,6 +1,6 @@
 /**
  * A program that uses only `Agents` through the SDK: register, get, list.
- * `bench:size` bundles it (esbuild, minified, gzip) next to `hand-agents.ts`,
+ * `bench/footprint.mjs` bundles it (esbuild, minified, gzip) next to `hand-agents.ts`,
  * the same requests written by hand with `HttpClient` and `Schema`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"

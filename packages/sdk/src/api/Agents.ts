@@ -3,9 +3,8 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { Authorization, BoundedString, Cursor, Limit, Page, PageFields, Timestamp } from "./Common.js"
+import { BoundedString, Cursor, Limit, Page, PageFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -392,21 +391,3 @@ export const AgentsEndpoints = {
     .addSuccess(EnrolledAgentKey, { status: 201 })
     .pipe(Endpoint.write)
 }
-
-/**
- * The agents group.
- *
- * @since 0.1.0
- * @category groups
- */
-export class AgentsGroup extends HttpApiGroup.make("agents")
-  .add(AgentsEndpoints.register)
-  .add(AgentsEndpoints.list)
-  .add(AgentsEndpoints.get)
-  .add(AgentsEndpoints.update)
-  .add(AgentsEndpoints.delete)
-  .add(AgentsEndpoints.unblock)
-  .add(AgentsEndpoints.enrollmentChallenge)
-  .add(AgentsEndpoints.enroll)
-  .middleware(Authorization)
-{}

@@ -27,8 +27,6 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
-import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 
@@ -124,18 +122,6 @@ export const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => 
  */
 export const BoundedString = (max: number) =>
   Schema.String.pipe(Schema.maxLength(max, { message: () => `must be at most ${max} characters` }))
-
-/**
- * Marks a group as authenticated with `Authorization: Bearer <API key, session
- * JWT or OAuth access token>` (it puts the bearer scheme in the OpenAPI
- * document; the transport and the emulator apply it).
- *
- * @since 0.1.0
- * @category security
- */
-export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@getstack/effect/Authorization", {
-  security: { bearer: HttpApiSecurity.bearer }
-}) {}
 
 /**
  * Marks an endpoint that needs no credentials (passport verification, the

@@ -6,10 +6,11 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
+import * as EndpointProto from "../internal/endpoint.js"
 import { Public } from "./Common.js"
 import * as Errors from "./Errors.js"
 
@@ -55,7 +56,7 @@ type Built<Name extends string, Method extends HttpMethod, P extends string> = P
 
 const make = <Method extends HttpMethod>(method: Method) =>
 <const Name extends string, const P extends HttpApiEndpoint.PathSegment>(name: Name, path: P): Built<Name, Method, P> => {
-  const endpoint = HttpApiEndpoint.make(method)(name, path)
+  const endpoint = EndpointProto.make(method, name, path)
   const names = pathParams(path)
   return (names.length === 0
     ? endpoint

@@ -6,9 +6,8 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
-import { Authorization, BoundedString, Cursor, Limit, Page, PageFields, Seconds, Timestamp } from "./Common.js"
+import { BoundedString, Cursor, Limit, Page, PageFields, Seconds, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 import { CheckpointInterval, Intent, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
 
@@ -234,20 +233,3 @@ export const MissionsEndpoints = {
     .addSuccess(MissionTransition)
     .pipe(Endpoint.write, Endpoint.idempotent)
 }
-
-/**
- * The missions group.
- *
- * @since 0.1.0
- * @category groups
- */
-export class MissionsGroup extends HttpApiGroup.make("missions")
-  .add(MissionsEndpoints.start)
-  .add(MissionsEndpoints.open)
-  .add(MissionsEndpoints.get)
-  .add(MissionsEndpoints.list)
-  .add(MissionsEndpoints.renew)
-  .add(MissionsEndpoints.complete)
-  .add(MissionsEndpoints.revoke)
-  .middleware(Authorization)
-{}

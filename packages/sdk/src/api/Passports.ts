@@ -7,11 +7,10 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AccountabilityMode } from "./Agents.js"
-import { Authorization, BoundedString, NonEmpty, Seconds, Timestamp } from "./Common.js"
+import { BoundedString, NonEmpty, Seconds, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -620,33 +619,3 @@ export const PublicPassportsEndpoints = {
     .addSuccess(Jwks)
     .pipe(Endpoint.unauthenticated)
 }
-
-/**
- * The passports group (authenticated).
- *
- * @since 0.1.0
- * @category groups
- */
-export class PassportsGroup extends HttpApiGroup.make("passports")
-  .add(PassportsEndpoints.issue)
-  .add(PassportsEndpoints.revoke)
-  .add(PassportsEndpoints.revokeAgent)
-  .add(PassportsEndpoints.revokeAll)
-  .add(PassportsEndpoints.listActive)
-  .add(PassportsEndpoints.delegate)
-  .add(PassportsEndpoints.refresh)
-  .add(PassportsEndpoints.checkpoint)
-  .add(PassportsEndpoints.checkout)
-  .middleware(Authorization)
-{}
-
-/**
- * The public passports group: verification and the JWKS.
- *
- * @since 0.1.0
- * @category groups
- */
-export class PublicPassportsGroup extends HttpApiGroup.make("passports-public")
-  .add(PublicPassportsEndpoints.verify)
-  .add(PublicPassportsEndpoints.jwks)
-{}

@@ -4,10 +4,76 @@
  * @since 0.1.0
  */
 import * as HttpApi from "@effect/platform/HttpApi"
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { AgentsGroup } from "./Agents.js"
-import { MissionsGroup } from "./Missions.js"
-import { PassportsGroup, PublicPassportsGroup } from "./Passports.js"
+import { AgentsEndpoints } from "./Agents.js"
+import { MissionsEndpoints } from "./Missions.js"
+import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
+
+/**
+ * Marks a group as authenticated with `Authorization: Bearer <API key, session
+ * JWT or OAuth access token>` (it puts the bearer scheme in the OpenAPI
+ * document; the transport and the emulator apply it).
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@getstack/effect/Authorization", {
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * A group holding every endpoint of a service's record, in the record's order.
+ * The groups live here, apart from the records, because only the emulator and
+ * the OpenAPI document need them: a program that uses the SDK does not bundle
+ * them.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const group = <const Name extends string, const E extends Record<string, HttpApiEndpoint.HttpApiEndpoint.Any>>(
+  name: Name,
+  endpoints: E
+): HttpApiGroup.HttpApiGroup<Name, E[keyof E]> =>
+  Object.values(endpoints).reduce<HttpApiGroup.HttpApiGroup.Any>(
+    (built, endpoint) => (built as HttpApiGroup.HttpApiGroup<string>).add(endpoint as never),
+    HttpApiGroup.make(name)
+  ) as never
+
+/**
+ * The agents group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class AgentsGroup extends group("agents", AgentsEndpoints).middleware(Authorization) {}
+
+/**
+ * The passports group (authenticated).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class PassportsGroup extends group("passports", PassportsEndpoints).middleware(Authorization) {}
+
+/**
+ * The public passports group: verification and the JWKS.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class PublicPassportsGroup extends group("passports-public", PublicPassportsEndpoints) {}
+
+/**
+ * The missions group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class MissionsGroup extends group("missions", MissionsEndpoints).middleware(Authorization) {}
 
 /**
  * @since 0.1.0
