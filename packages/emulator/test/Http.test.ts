@@ -50,6 +50,20 @@ describe("the emulator over real HTTP (port 0)", () => {
         expectError(yield* call("GET", `/v1/agents/${id}`), 404, "NOT_FOUND")
       }))
 
+    it.effect("answers carry their exact byte length, not a chunked body, also for text outside ASCII", () =>
+      Effect.gen(function*() {
+        const { call } = yield* setup
+        const created = yield* call("POST", "/v1/agents/register", { json: { name: "length-bot", description: "naïve 🤖 ünïcödé" } })
+        const refused = yield* call("GET", "/v1/agents/agt_nöpe🤖")
+        expectError(refused, 404, "NOT_FOUND")
+        for (const reply of [created, refused]) {
+          expect(reply.headers.get("transfer-encoding")).toBeNull()
+          expect(Number(reply.headers.get("content-length"))).toBe(Buffer.byteLength(reply.text))
+          expect(Buffer.byteLength(reply.text)).toBeGreaterThan(reply.text.length)
+        }
+        expect(created.json.description).toBe("naïve 🤖 ünïcödé")
+      }))
+
     it.effect("no key → 401 UNAUTHORIZED; a malformed or unknown key → 401 INVALID_API_KEY", () =>
       Effect.gen(function*() {
         const { call } = yield* setup

@@ -67,8 +67,17 @@ const failureAnswer = (failure: StackFailure): Answer => {
   return { status: statusOf(failure), body: JSON.stringify(body), shouldRetry: shouldRetryOf(failure) }
 }
 
+/**
+ * The answer as a response. The body stays a string with its length given, so
+ * that Node sends head and body in one write (a byte body, or no length, is a
+ * `writev` of two chunks or a chunked body).
+ */
 const respond = (answer: Answer): HttpServerResponse.HttpServerResponse => {
-  const response = HttpServerResponse.text(answer.body, { status: answer.status, contentType: "application/json" })
+  const response = HttpServerResponse.raw(answer.body, {
+    status: answer.status,
+    contentType: "application/json",
+    contentLength: Buffer.byteLength(answer.body)
+  })
   return answer.shouldRetry === undefined
     ? response
     : HttpServerResponse.setHeader(response, "x-should-retry", String(answer.shouldRetry))
