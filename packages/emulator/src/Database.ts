@@ -8,6 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AgentsMigrations from "./agents/Migrations.js"
+import * as AuditMigrations from "./audit/Migrations.js"
 import * as CoreMigrations from "./core/Migrations.js"
 import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
@@ -42,7 +43,8 @@ export const migrations: Migrations = merge(
   CoreMigrations.migrations,
   AgentsMigrations.migrations,
   PassportsMigrations.migrations,
-  MissionsMigrations.migrations
+  MissionsMigrations.migrations,
+  AuditMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

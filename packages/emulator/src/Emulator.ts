@@ -53,6 +53,12 @@ export interface Options {
    * `STACK_EMULATOR_CHECK_DECLARED` is `true`, else off.
    */
   readonly checkDeclaredErrors?: boolean | undefined
+  /**
+   * Whether the operators' plan includes STACK's controls: without them, the
+   * audit reads and the mission listing answer 402 `CONTROLS_REQUIRED`, as
+   * STACK does on a plan without controls. Left out: on.
+   */
+  readonly controls?: boolean | undefined
 }
 
 /**
@@ -158,7 +164,7 @@ const make = (options: Options) =>
     for (const key of extraApiKeys) yield* withDatabase(Operators.ensureOwn(key))
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
-    const app = yield* App.make({ checkDeclaredErrors })
+    const app = yield* App.make({ checkDeclaredErrors, controls: options.controls ?? true })
     const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
     const service = Emulator.of({
@@ -225,10 +231,10 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { apiKey, checkDeclaredErrors, extraApiKeys, filename, ...clientOptions } = options
+  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, ...clientOptions } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors })))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls })))
 }
 
 /**

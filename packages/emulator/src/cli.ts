@@ -19,7 +19,7 @@ import * as Operators from "./core/Operators.js"
 import * as Database from "./Database.js"
 import * as Emulator from "./Emulator.js"
 
-const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared]
+const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared] [--no-controls]
        stack-emulator operators create --db ./stack.db [--name NAME]
 
   --port      port to listen on (0 picks a free one)          default 4010
@@ -31,6 +31,9 @@ const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./st
   --check-declared
               answer 500 to a refusal whose status the endpoint's contract does not declare
               (also STACK_EMULATOR_CHECK_DECLARED=true)
+  --no-controls
+              serve a plan without STACK's controls: the audit reads and the mission listing answer
+              402 CONTROLS_REQUIRED
   --help      this text
 
   operators create   creates an operator with a new API key in the --db file and prints both
@@ -55,6 +58,7 @@ const parse = (argv: ReadonlyArray<string>) => {
       db: { type: "string" },
       "api-key": { type: "string", multiple: true },
       "check-declared": { type: "boolean", default: false },
+      "no-controls": { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     },
     strict: true
@@ -67,6 +71,7 @@ const parse = (argv: ReadonlyArray<string>) => {
     db: values.db,
     apiKeys: [...new Set(values["api-key"] ?? [])],
     checkDeclared: values["check-declared"],
+    controls: !values["no-controls"],
     help: values.help
   }
 }
@@ -169,7 +174,8 @@ const main = (argv: ReadonlyArray<string>) => {
       filename: args.db,
       apiKey: args.apiKeys[0],
       extraApiKeys: args.apiKeys.slice(1),
-      checkDeclaredErrors: args.checkDeclared ? true : undefined
+      checkDeclaredErrors: args.checkDeclared ? true : undefined,
+      controls: args.controls
     }))
   )
   NodeRuntime.runMain(Layer.launch(serverLayer).pipe(

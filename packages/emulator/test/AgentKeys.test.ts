@@ -3,27 +3,8 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync } from "node:crypto"
-import { agentJwt, agentKeyPair, client, expectError, signChallenge, signJwt, T0, withEmulator } from "./support/Client.js"
+import { agentJwt, agentKeyPair, client, enrolled, expectError, signChallenge, signJwt, T0, withEmulator } from "./support/Client.js"
 
-
-/** Registers an agent and enrolls a fresh key for it; returns the id, the key pair and a JWT maker. */
-const enrolled = (name: string, mode: "enforced" | "logged" | "standard" = "standard") =>
-  Effect.gen(function*() {
-    const { agent, post } = yield* client
-    const agentId = yield* agent(name, mode)
-    const keys = agentKeyPair()
-    const challenge = yield* post(`/v1/agents/${agentId}/enrollment-challenge`)
-    if (challenge.status !== 201) throw new Error(challenge.text)
-    const enroll = yield* post(`/v1/agents/${agentId}/enroll`, {
-      public_key: keys.jwk,
-      challenge_id: challenge.json.challenge_id,
-      signed_challenge: signChallenge(keys.privateKey, challenge.json.challenge)
-    })
-    if (enroll.status !== 201) throw new Error(enroll.text)
-    const jwt = (overrides: Record<string, unknown> = {}) =>
-      Effect.map(Clock.currentTimeMillis, (now) => agentJwt(keys.privateKey, agentId, now, overrides))
-    return { agentId, keys, jwt, enrollment: enroll.json }
-  })
 
 describe("agent keys", () => {
   it.effect("enroll: a challenge, a real Ed25519 key and its signature of the challenge; then agent JWTs authenticate", () =>

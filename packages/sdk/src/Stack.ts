@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Agents from "./Agents.js"
+import * as Audit from "./Audit.js"
 import * as Auth from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
@@ -29,6 +30,7 @@ export interface Service {
   readonly agents: Agents.Service
   readonly passports: Passports.Service
   readonly missions: Missions.Service
+  readonly audit: Audit.Service
   readonly client: StackClient.Service
 }
 
@@ -44,7 +46,13 @@ export class Stack extends Context.Tag("@getstack/effect/Stack")<Stack, Service>
  * @since 0.1.0
  * @category models
  */
-export type Services = Stack | StackClient.StackClient | Agents.Agents | Passports.Passports | Missions.Missions
+export type Services =
+  | Stack
+  | StackClient.StackClient
+  | Agents.Agents
+  | Passports.Passports
+  | Missions.Missions
+  | Audit.Audit
 
 /**
  * Client options besides auth.
@@ -61,10 +69,11 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       agents: yield* Agents.Agents,
       passports: yield* Passports.Passports,
       missions: yield* Missions.Missions,
+      audit: yield* Audit.Audit,
       client: yield* StackClient.StackClient
     }
   })
-).pipe(Layer.provideMerge(Layer.mergeAll(Agents.layer, Passports.layer, Missions.layer)))
+).pipe(Layer.provideMerge(Layer.mergeAll(Agents.layer, Passports.layer, Missions.layer, Audit.layer)))
 
 /**
  * Every service over a client with the given auth strategy.

@@ -199,6 +199,12 @@ interface EndpointPlan {
   readonly declared: ReadonlySet<number>
   /** The name of a call's span: the service and the method, e.g. `Agents.get`. */
   readonly spanName: string
+  /**
+   * The success schema takes a body as text (a member with `Text` encoding,
+   * such as an NDJSON or CSV export): an answer whose content type is not
+   * JSON is decoded from its text, not parsed.
+   */
+  readonly acceptsText: boolean
   /** Decodes a success body, stopping at the first mismatch (synchronous schemas). */
   readonly decodeSuccess: ((u: unknown) => Either.Either<unknown, ParseResult.ParseError>) | undefined
   /** Decodes a success body reporting every mismatch: for the error message, and for schemas that are not synchronous. */
@@ -234,6 +240,9 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
       }),
       declared,
       spanName: `${serviceOf(endpoint.path)}.${endpoint.name}`,
+      acceptsText: (success.ast._tag === "Union" ? success.ast.types : [success.ast]).some((member) =>
+        HttpApiSchema.getEncoding(member).kind === "Text"
+      ),
       decodeSuccess: isVoid ? undefined : Schema.decodeUnknownEither(success),
       decodeSuccessAll: Schema.decodeUnknown(success, { errors: "all" })
     }
@@ -241,6 +250,10 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
   }
   return plan
 }
+
+/** Whether a content type is JSON (`application/json`, `application/problem+json`, …). */
+const isJson = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
 
@@ -651,10 +664,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           body: Redacted.make(exchange.text.slice(0, BODY_EXCERPT))
         })
       let json: unknown
-      try {
-        json = JSON.parse(exchange.text)
-      } catch {
-        return Effect.fail(decodeFailure("the response body is not JSON"))
+      if (ctx.plan.acceptsText && !isJson(exchange.headers["content-type"])) {
+        json = exchange.text
+      } else {
+        try {
+          json = JSON.parse(exchange.text)
+        } catch {
+          return Effect.fail(decodeFailure("the response body is not JSON"))
+        }
       }
       const decoded = decodeSuccess(json)
       if (Either.isRight(decoded)) return Effect.succeed(decoded.right)

@@ -5,6 +5,7 @@
  */
 export * as Agents from "./Agents.js"
 export * as Api from "./api/index.js"
+export * as Audit from "./Audit.js"
 export * as Auth from "./Auth.js"
 export * as Missions from "./Missions.js"
 export * as Passports from "./Passports.js"
@@ -12,3 +13,4 @@ export * as Retry from "./Retry.js"
 export * as Stack from "./Stack.js"
 export * as StackClient from "./StackClient.js"
 export * as StackError from "./StackError.js"
+export * as Webhooks from "./Webhooks.js"

@@ -33,9 +33,7 @@ export const append = (record: AuditRecord): Effect.Effect<AuditEntry, SqlError.
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const [last] = yield* sql<{ entry_hash: string; timestamp: number }>`
-      SELECT entry_hash, timestamp FROM audit_entries
-      WHERE operator_id = ${record.operator_id}
-      ORDER BY seq DESC LIMIT 1`
+      SELECT entry_hash, timestamp FROM audit_heads WHERE operator_id = ${record.operator_id}`
     const now = yield* Clock.currentTimeMillis
     const fields = {
       entry_id: newId("aud"),
@@ -55,6 +53,11 @@ export const append = (record: AuditRecord): Effect.Effect<AuditEntry, SqlError.
     }
     const entry = new AuditEntry({ ...fields, entry_hash: entryHash(fields) }, { disableValidation: true })
     yield* sql`INSERT INTO audit_entries ${sql.insert({ ...entry })}`
+    yield* sql`
+      INSERT INTO audit_heads (operator_id, entry_hash, timestamp, count)
+      VALUES (${entry.operator_id}, ${entry.entry_hash}, ${entry.timestamp}, 1)
+      ON CONFLICT (operator_id) DO UPDATE
+      SET entry_hash = excluded.entry_hash, timestamp = excluded.timestamp, count = count + 1`
     return entry
   })
 

@@ -194,5 +194,21 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     const sql = yield* SqlClient.SqlClient
     // every keyed request forgets the keys past retention: a seek, not a scan
     yield* sql`CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)`
+  }),
+  "0008_audit_heads": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // each operator's chain head, kept with every append: the next entry's link and the chain-head answer
+    // without reading (or counting) the chain
+    yield* sql`CREATE TABLE audit_heads (
+      operator_id TEXT PRIMARY KEY,
+      entry_hash TEXT NOT NULL,
+      timestamp INTEGER NOT NULL,
+      count INTEGER NOT NULL
+    )`
+    yield* sql`
+      INSERT INTO audit_heads (operator_id, entry_hash, timestamp, count)
+      SELECT e.operator_id, e.entry_hash, e.timestamp, c.count
+      FROM (SELECT operator_id, MAX(seq) AS last, COUNT(*) AS count FROM audit_entries GROUP BY operator_id) AS c
+      JOIN audit_entries AS e ON e.seq = c.last`
   })
 }

@@ -105,7 +105,11 @@ const decode = (cursor: string, digest: string): Effect.Effect<After, StackFailu
 export const select = <Row extends object>(
   query: Query,
   defaultLimit: number,
-  source: (sql: SqlClient.SqlClient) => Source
+  source: (sql: SqlClient.SqlClient) => Source,
+  options: {
+    /** Whether a page asked by number counts `total` (a list whose answer has no total need not). */
+    readonly count?: boolean | undefined
+  } = {}
 ): Effect.Effect<Page<Row>, SqlError.SqlError | StackFailure, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -129,7 +133,7 @@ export const select = <Row extends object>(
       ? null
       : encode(digest, { key: (last as Record<string, unknown>)[sortBy] as Key, rowid: last[ROWID], page: page + 1 })
     const items = rows.slice(0, limit).map(({ [ROWID]: _, ...row }) => row as unknown as Row)
-    if (after !== undefined) return { items, page, limit, has_more, next_cursor }
+    if (after !== undefined || options.count === false) return { items, page, limit, has_more, next_cursor }
     const [count] = yield* sql<{ total: number }>`SELECT COUNT(*) AS total FROM ${sql(table)} WHERE ${where}`
     return { items, page, limit, total: count?.total ?? 0, has_more, next_cursor }
   })

@@ -11,10 +11,12 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as AgentsHandlers from "../agents/Handlers.js"
+import * as AuditHandlers from "../audit/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
+import { Controls } from "../core/Plan.js"
 import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
 
@@ -41,6 +43,8 @@ const forTheRequest = <I>(services: Context.Context<I>) =>
 export interface Options {
   /** Whether a refusal with a status its endpoint does not declare becomes a 500 (see `Declared`). */
   readonly checkDeclaredErrors: boolean
+  /** Whether the plan includes STACK's controls (see `core/Plan`). */
+  readonly controls: boolean
 }
 
 /**
@@ -55,10 +59,13 @@ export const make = (options: Options) =>
       ...PassportsHandlers.routes,
       ...PassportsHandlers.publicRoutes,
       ...MissionsHandlers.routes,
+      ...AuditHandlers.routes,
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
-    const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors)
+    const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors).pipe(
+      Context.add(Controls, options.controls)
+    )
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const requestId = newId("req")

@@ -41,6 +41,13 @@ export type HandlerInput<E extends Endpoint> = {
   readonly urlParams: HttpApiEndpoint.HttpApiEndpoint.UrlParams<E>
   readonly payload: HttpApiEndpoint.HttpApiEndpoint.Payload<E>
   readonly actor: Actor
+  /**
+   * Sets the content type of a text answer (an endpoint whose success schema
+   * has a `Text` member, such as an NDJSON or CSV export): a handler value
+   * that encodes to a string is sent as that text, with this type (else the
+   * `Text` member's).
+   */
+  readonly respondAs: (contentType: string) => void
 }
 
 /** A handler: thin glue from a decoded request to the domain. */
@@ -53,6 +60,8 @@ interface Answer {
   readonly status: number
   readonly body: string
   readonly shouldRetry: boolean | undefined
+  /** The content type of a text answer; JSON when left out. */
+  readonly contentType?: string | undefined
 }
 
 /** STACK's error body for a refusal. */
@@ -75,7 +84,7 @@ const failureAnswer = (failure: StackFailure): Answer => {
 const respond = (answer: Answer): HttpServerResponse.HttpServerResponse => {
   const response = HttpServerResponse.raw(answer.body, {
     status: answer.status,
-    contentType: "application/json",
+    contentType: answer.contentType ?? "application/json",
     contentLength: Buffer.byteLength(answer.body)
   })
   return answer.shouldRetry === undefined
@@ -167,15 +176,21 @@ export const serve = <E extends Endpoint, R>(
   const successSchema = endpoint.successSchema as Schema.Schema<unknown>
   const successStatus = HttpApiSchema.getStatusSuccess(successSchema)
   const encodeSuccess = Schema.encodeEither(successSchema)
+  const textType = (successSchema.ast._tag === "Union" ? successSchema.ast.types : [successSchema.ast])
+    .map((ast) => HttpApiSchema.getEncoding(ast))
+    .find((encoding) => encoding.kind === "Text")?.contentType
   const mutates = endpoint.method !== "GET" && endpoint.method !== "HEAD"
   const readsBody = decodePayload !== undefined || mutates
 
   /** The handler's value as the contract's success body; a value the contract refuses is a defect. */
-  const answerOf = (value: unknown): Effect.Effect<Answer> => {
+  const answerOf = (value: unknown, contentType: string | undefined): Effect.Effect<Answer> => {
     const encoded = encodeSuccess(value)
-    return Either.isLeft(encoded)
-      ? Effect.die(encoded.left)
-      : Effect.succeed({ status: successStatus, body: JSON.stringify(encoded.right), shouldRetry: undefined })
+    if (Either.isLeft(encoded)) return Effect.die(encoded.left)
+    return Effect.succeed(
+      textType !== undefined && typeof encoded.right === "string"
+        ? { status: successStatus, body: encoded.right, shouldRetry: undefined, contentType: contentType ?? textType }
+        : { status: successStatus, body: JSON.stringify(encoded.right), shouldRetry: undefined }
+    )
   }
   const refusalOf = (failure: StackFailure) => Effect.map(Declared.check(endpoint_, failure), failureAnswer)
 
@@ -202,8 +217,12 @@ export const serve = <E extends Endpoint, R>(
       payloadHash: body.text === "" || !authenticated ? null : sha256Hex(body.text),
       startedAt
     }
-    const execute = handler({ path, urlParams, payload, actor } as HandlerInput<E>).pipe(
-      Effect.flatMap(answerOf),
+    let contentType: string | undefined
+    const respondAs = (type: string) => {
+      contentType = type
+    }
+    const execute = handler({ path, urlParams, payload, actor, respondAs } as HandlerInput<E>).pipe(
+      Effect.flatMap((value) => answerOf(value, contentType)),
       Effect.catchTag("StackFailure", refusalOf)
     )
     const key = mutates && authenticated ? request.headers["idempotency-key"] : undefined

@@ -25,6 +25,7 @@ import { notFound, refuse, type StackFailure } from "../core/Failure.js"
 import { sha256Hex } from "../core/Hash.js"
 import { newId } from "../core/Ids.js"
 import * as Paging from "../core/Paging.js"
+import * as Plan from "../core/Plan.js"
 import * as Policy from "../core/Policy.js"
 import * as Passports from "../passports/Passports.js"
 import * as Revocation from "../passports/Revocation.js"
@@ -211,6 +212,7 @@ export const get = (actor: Actor, id: string) => Effect.map(findRow(actor, id), 
 /** One page of the operator's missions, newest first by `started_at`, optionally of one status. */
 export const list = (actor: Actor, query: ListMissionsQuery) =>
   Effect.gen(function*() {
+    yield* Plan.requireControls("listing missions")
     yield* Policy.operatorOnly(actor, "list missions")
     const { items, ...page } = Paging.map(yield* Store.page(actor.operatorId, query), Store.toMission)
     return new MissionPage({ missions: items, ...page }, { disableValidation: true })

@@ -5,6 +5,7 @@
  */
 import { Emulator } from "@getstack/emulator"
 import { expect } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
@@ -167,3 +168,22 @@ export const agentJwt = (
 /** The base64url Ed25519 signature of a challenge's UTF-8 bytes. */
 export const signChallenge = (privateKey: KeyObject, challenge: string) =>
   sign(null, Buffer.from(challenge, "utf8"), privateKey).toString("base64url")
+
+/** Registers an agent and enrolls a fresh key for it; returns the id, the key pair and a JWT maker. */
+export const enrolled = (name: string, mode: "enforced" | "logged" | "standard" = "standard") =>
+  Effect.gen(function*() {
+    const { agent, post } = yield* client
+    const agentId = yield* agent(name, mode)
+    const keys = agentKeyPair()
+    const challenge = yield* post(`/v1/agents/${agentId}/enrollment-challenge`)
+    if (challenge.status !== 201) throw new Error(challenge.text)
+    const enroll = yield* post(`/v1/agents/${agentId}/enroll`, {
+      public_key: keys.jwk,
+      challenge_id: challenge.json.challenge_id,
+      signed_challenge: signChallenge(keys.privateKey, challenge.json.challenge)
+    })
+    if (enroll.status !== 201) throw new Error(enroll.text)
+    const jwt = (overrides: Record<string, unknown> = {}) =>
+      Effect.map(Clock.currentTimeMillis, (now) => agentJwt(keys.privateKey, agentId, now, overrides))
+    return { agentId, keys, jwt, enrollment: enroll.json }
+  })

@@ -10,6 +10,7 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsEndpoints } from "./Agents.js"
+import { AuditEndpoints } from "./Audit.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
 
@@ -76,6 +77,14 @@ export class PublicPassportsGroup extends group("passports-public", PublicPasspo
 export class MissionsGroup extends group("missions", MissionsEndpoints).middleware(Authorization) {}
 
 /**
+ * The audit group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class AuditGroup extends group("audit", AuditEndpoints).middleware(Authorization) {}
+
+/**
  * @since 0.1.0
  * @category api
  */
@@ -84,6 +93,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(PassportsGroup)
   .add(PublicPassportsGroup)
   .add(MissionsGroup)
+  .add(AuditGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",

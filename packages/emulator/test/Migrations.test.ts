@@ -1,0 +1,60 @@
+/**
+ * Migrations that move data: a database made before them is migrated as a
+ * new one would be built.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import * as AuditLog from "../src/core/AuditLog.js"
+import * as Operators from "../src/core/Operators.js"
+import { migrations } from "../src/Database.js"
+import * as Sqlite from "../src/core/Sqlite.js"
+
+/** The migrations numbered below `number`. */
+const before = (number: number) =>
+  Object.fromEntries(Object.entries(migrations).filter(([id]) => Number(/^(\d+)_/.exec(id)![1]) < number))
+
+const migrateWith = (record: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>) =>
+  Migrator.make({})({ loader: Migrator.fromRecord(record) })
+
+describe("0008_audit_heads", () => {
+  it.effect("fills each operator's head from the chains already stored", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* migrateWith(before(8))
+      const first = yield* Operators.create({ name: "first" })
+      const second = yield* Operators.create({ name: "second" })
+      const record = (operatorId: string, action: string) =>
+        sql`INSERT INTO audit_entries ${sql.insert({
+          entry_id: `aud_${action}_${operatorId}`,
+          operator_id: operatorId,
+          timestamp: 1_700_000_000_000 + action.length,
+          layer: "system",
+          action,
+          outcome: "success",
+          prev_entry_hash: "0".repeat(64),
+          entry_hash: `${action}-hash`.padEnd(64, "0")
+        })}`
+      yield* record(first.operator.id, "a")
+      yield* record(second.operator.id, "bb")
+      yield* record(first.operator.id, "ccc")
+      yield* migrateWith(migrations)
+      const heads = yield* sql<{ operator_id: string; entry_hash: string; timestamp: number; count: number }>`
+        SELECT operator_id, entry_hash, timestamp, count FROM audit_heads ORDER BY count DESC`
+      expect(heads).toEqual([
+        { operator_id: first.operator.id, entry_hash: "ccc-hash".padEnd(64, "0"), timestamp: 1_700_000_000_003, count: 2 },
+        { operator_id: second.operator.id, entry_hash: "bb-hash".padEnd(64, "0"), timestamp: 1_700_000_000_002, count: 1 }
+      ])
+      // the next entry links to the migrated head
+      const next = yield* AuditLog.append({
+        operator_id: first.operator.id,
+        trace_id: null,
+        agent_id: null,
+        layer: "system",
+        action: "after",
+        outcome: "success"
+      })
+      expect(next.prev_entry_hash).toBe("ccc-hash".padEnd(64, "0"))
+    }).pipe(Effect.provide(Sqlite.layer(":memory:"))))
+})
