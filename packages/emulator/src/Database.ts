@@ -13,6 +13,7 @@ import * as CoreMigrations from "./core/Migrations.js"
 import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as PassportsMigrations from "./passports/Migrations.js"
+import * as SecurityMigrations from "./security/Migrations.js"
 
 type Migrations = Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
 
@@ -44,7 +45,8 @@ export const migrations: Migrations = merge(
   AgentsMigrations.migrations,
   PassportsMigrations.migrations,
   MissionsMigrations.migrations,
-  AuditMigrations.migrations
+  AuditMigrations.migrations,
+  SecurityMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

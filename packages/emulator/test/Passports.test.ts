@@ -483,7 +483,12 @@ describe("passports", () => {
   it.effect("an undeclared service raises credential_outside_scope: critical and flagged when enforced, a warning when logged, nothing when standard", () =>
     withEmulator(Effect.gen(function*() {
       const { agent, issue, post, emulator } = yield* client
-      const enforcedAgent = yield* agent("enforced-bot", "enforced")
+      // notify: the critical signals below would block an agent that blocks on them (see Oversight.test.ts)
+      const enforcedAgent = (yield* post("/v1/agents/register", {
+        name: "enforced-bot",
+        accountability_mode: "enforced",
+        on_critical: "notify"
+      })).json.id as string
       const enforced = yield* issue({ agent_id: enforcedAgent, intent: intent(["gmail"]) })
       const checkpoint = yield* post(`/v1/passports/${enforced.jti}/checkpoint`, { services_used: ["gmail", "github"], actions_count: 2 })
       expect(checkpoint.json.signals).toEqual([

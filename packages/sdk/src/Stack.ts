@@ -19,6 +19,8 @@ import * as AgentKey from "./internal/agentKey.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
 import * as Missions from "./Missions.js"
 import * as Passports from "./Passports.js"
+import * as Reviews from "./Reviews.js"
+import * as SecurityEvents from "./SecurityEvents.js"
 import * as StackClient from "./StackClient.js"
 import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
 
@@ -31,6 +33,8 @@ export interface Service {
   readonly passports: Passports.Service
   readonly missions: Missions.Service
   readonly audit: Audit.Service
+  readonly securityEvents: SecurityEvents.Service
+  readonly reviews: Reviews.Service
   readonly client: StackClient.Service
 }
 
@@ -53,6 +57,8 @@ export type Services =
   | Passports.Passports
   | Missions.Missions
   | Audit.Audit
+  | SecurityEvents.SecurityEvents
+  | Reviews.Reviews
 
 /**
  * Client options besides auth.
@@ -70,10 +76,19 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       passports: yield* Passports.Passports,
       missions: yield* Missions.Missions,
       audit: yield* Audit.Audit,
+      securityEvents: yield* SecurityEvents.SecurityEvents,
+      reviews: yield* Reviews.Reviews,
       client: yield* StackClient.StackClient
     }
   })
-).pipe(Layer.provideMerge(Layer.mergeAll(Agents.layer, Passports.layer, Missions.layer, Audit.layer)))
+).pipe(Layer.provideMerge(Layer.mergeAll(
+    Agents.layer,
+    Passports.layer,
+    Missions.layer,
+    Audit.layer,
+    SecurityEvents.layer,
+    Reviews.layer
+  )))
 
 /**
  * Every service over a client with the given auth strategy.

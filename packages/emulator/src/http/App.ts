@@ -16,6 +16,8 @@ import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
+import * as ReviewsHandlers from "../reviews/Handlers.js"
+import * as SecurityEventsHandlers from "../security/Handlers.js"
 import { Controls } from "../core/Plan.js"
 import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
@@ -60,6 +62,8 @@ export const make = (options: Options) =>
       ...PassportsHandlers.publicRoutes,
       ...MissionsHandlers.routes,
       ...AuditHandlers.routes,
+      ...SecurityEventsHandlers.routes,
+      ...ReviewsHandlers.routes,
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)

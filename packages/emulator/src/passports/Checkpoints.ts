@@ -14,8 +14,8 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { type Actor, audited } from "../core/Audit.js"
-import { refuse } from "../core/Failure.js"
+import { type Actor, audited, transact } from "../core/Audit.js"
+import { refuse, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as Signals from "../core/Signals.js"
 import { limitsOf, ownPassport, requireLive } from "./Passports.js"
@@ -59,6 +59,16 @@ const toSignal = (signal: Signals.SecuritySignal): typeof Signal.Type => ({
   detail: signal.detail
 })
 
+/**
+ * A checkpoint or checkout refused because its passport is revoked is a use
+ * after revocation: signalled, in a transaction of its own (the refused
+ * request's is rolled back).
+ */
+const signalRevokedUse = (jti: string, how: string) => (error: unknown) =>
+  error instanceof StackFailure && error.code === "PASSPORT_REVOKED"
+    ? transact(Signals.raiseRevokedUse(jti, how))
+    : Effect.void
+
 /** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
 const requireOpen = (row: Store.PassportRow, now: number) =>
   Effect.zipRight(
@@ -83,6 +93,8 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
         return yield* refuse("CHECKPOINT_NOT_AVAILABLE", `passport ${jti} is standard: it has no checkpoints`)
       }
       yield* requireOpen(row, now)
+      // a checkpoint that comes after its interval ended: the silence is signalled before it is accepted
+      yield* Signals.raiseSilences(row.operator_id, row.agent_id)
       const signals = yield* outsideScope(row, request.services_used)
       let current = { token: Redacted.make(row.token), expiresAt: row.expires_at }
       if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
@@ -102,7 +114,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
         }, { disableValidation: true })
       }
     })
-  ).pipe(Effect.map((r) => r.result))
+  ).pipe(Effect.tapError(signalRevokedUse(jti, "for a checkpoint")), Effect.map((r) => r.result))
 
 /**
  * The passport's terminal submission. Services used outside the intent raise
@@ -143,4 +155,4 @@ export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
         )
       }
     })
-  ).pipe(Effect.map((r) => r.result))
+  ).pipe(Effect.tapError(signalRevokedUse(jti, "for a checkout")), Effect.map((r) => r.result))

@@ -42,11 +42,12 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Agents from "../agents/Agents.js"
 import type * as AgentsStore from "../agents/Store.js"
-import { type Actor, audited, type EntrySpec } from "../core/Audit.js"
+import { type Actor, audited, type EntrySpec, transact } from "../core/Audit.js"
 import { excerpt, listExcerpt, MAX_LIST_EXCERPT, notFound, refuse, type StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import { decodeJwt, verifyEd25519 } from "../core/Jwt.js"
 import * as Policy from "../core/Policy.js"
+import * as Signals from "../core/Signals.js"
 import * as MissionsStore from "../missions/Store.js"
 import * as Revocation from "./Revocation.js"
 import { type Issued, mint, resign, seconds, SigningKey } from "./Signing.js"
@@ -155,7 +156,10 @@ export const verify = (request: VerifyRequest) =>
     if (row === undefined) return invalid("unknown_passport", "this server has no record of the passport")
     const now = yield* Clock.currentTimeMillis
     if (claims.nbf !== undefined && claims.nbf * 1000 > now) return invalid("not_yet_valid", "the passport is not valid yet")
-    if (row.revoked_at !== null) return invalid("revoked", "the passport was revoked")
+    if (row.revoked_at !== null) {
+      yield* transact(Signals.raiseRevokedUse(row.jti, "to be verified"))
+      return invalid("revoked", "the passport was revoked")
+    }
     if (now >= effectiveExpiry(claims, row)) return invalid("expired", "the passport expired")
     const stk = claims.stk
     if (
@@ -303,9 +307,15 @@ export const issueEntry = (issued: Issued): EntrySpec => ({
   passportJti: issued.jti
 })
 
-/** Issues a passport for one of the operator's agents. */
+/**
+ * Issues a passport for one of the operator's agents. Missed checkpoints of
+ * the agent's passports are signalled first, in their own transaction: a
+ * signal that blocks the agent refuses this passport and stays.
+ */
 export const issue = (actor: Actor, request: IssuePassportRequest) =>
-  audited(
+  Effect.zipRight(
+    transact(Signals.raiseSilences(actor.operatorId, request.agent_id)),
+    audited(
     actor,
     {
       action: "passport.issue",
@@ -315,7 +325,7 @@ export const issue = (actor: Actor, request: IssuePassportRequest) =>
       passportJti: (r) => r.jti
     },
     issueFor(actor, request)
-  ).pipe(Effect.map((r) => r.passport))
+  )).pipe(Effect.map((r) => r.passport))
 
 // ---------------------------------------------------------------------------
 // delegation and refresh

@@ -48,7 +48,7 @@ export interface CheckoutRow {
   readonly operator_id: string
   readonly agent_id: string
   readonly passport_jti: string
-  readonly review: "clean" | "flagged"
+  readonly review: "clean" | "flagged" | "approved" | "blocked"
   /** JSON array of services. */
   readonly services_used: string
   readonly actions_count: number

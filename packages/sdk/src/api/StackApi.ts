@@ -13,6 +13,8 @@ import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
+import { ReviewsEndpoints } from "./Reviews.js"
+import { SecurityEventsEndpoints } from "./SecurityEvents.js"
 
 /**
  * Marks a group as authenticated with `Authorization: Bearer <API key, session
@@ -85,6 +87,22 @@ export class MissionsGroup extends group("missions", MissionsEndpoints).middlewa
 export class AuditGroup extends group("audit", AuditEndpoints).middleware(Authorization) {}
 
 /**
+ * The security events group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class SecurityEventsGroup extends group("security-events", SecurityEventsEndpoints).middleware(Authorization) {}
+
+/**
+ * The reviews group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class ReviewsGroup extends group("reviews", ReviewsEndpoints).middleware(Authorization) {}
+
+/**
  * @since 0.1.0
  * @category api
  */
@@ -94,6 +112,8 @@ export class StackApi extends HttpApi.make("stack")
   .add(PublicPassportsGroup)
   .add(MissionsGroup)
   .add(AuditGroup)
+  .add(SecurityEventsGroup)
+  .add(ReviewsGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",

@@ -1,0 +1,112 @@
+/**
+ * Reviews: the checkouts the review engine flagged (a checkout whose passport
+ * carries a critical signal, see `passports/Checkpoints.ts`), and the
+ * operator's decision on each, audited. `approved` clears the flag;
+ * `blocked`, or `block_future`, blocks the agent from new passports until
+ * `agents.unblock`.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import {
+  type DecideReviewRequest,
+  type ListReviewsQuery,
+  Review,
+  ReviewDecided,
+  ReviewPage,
+  ReviewPageSize
+} from "@getstack/effect/api/Reviews"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import { type Actor, audited } from "../core/Audit.js"
+import { excerpt, refuse } from "../core/Failure.js"
+import * as Paging from "../core/Paging.js"
+import * as Policy from "../core/Policy.js"
+
+/** A row of `checkouts`, with its decision. Times are epoch milliseconds. */
+export interface ReviewRow {
+  readonly id: string
+  readonly operator_id: string
+  readonly agent_id: string
+  readonly passport_jti: string
+  readonly review: "clean" | "flagged" | "approved" | "blocked"
+  readonly services_used: string
+  readonly summary: string | null
+  readonly created_at: number
+  readonly decided_at: number | null
+  readonly notes: string | null
+  readonly block_future: number
+}
+
+const toReview = (row: ReviewRow): Review =>
+  new Review({
+    checkout_id: row.id,
+    status: row.review,
+    agent_id: row.agent_id,
+    passport_jti: row.passport_jti,
+    services_used: JSON.parse(row.services_used) as Array<string>,
+    summary: row.summary,
+    created_at: DateTime.unsafeMake(row.created_at),
+    decided_at: row.decided_at === null ? null : DateTime.unsafeMake(row.decided_at),
+    notes: row.notes,
+    block_future: row.block_future === 1
+  }, { disableValidation: true })
+
+/** A page of the operator's flagged (or blocked) checkouts, newest first. */
+export const list = (actor: Actor, query: ListReviewsQuery) =>
+  Effect.gen(function*() {
+    yield* Policy.operatorOnly(actor, "list reviews")
+    const status = query.status ?? "flagged"
+    const { items, ...page } = yield* Paging.select<ReviewRow>(query, ReviewPageSize.default, (sql) => ({
+      scope: ["reviews", actor.operatorId, status],
+      table: "checkouts",
+      where: sql`operator_id = ${actor.operatorId} AND review = ${status}`,
+      sortBy: "created_at"
+    }))
+    return new ReviewPage({ reviews: items.map(toReview), ...page }, { disableValidation: true })
+  })
+
+/**
+ * Decides a flagged checkout. A checkout that is not the operator's is
+ * `NOT_FOUND`; one that was clean or is already decided is a `CONFLICT`.
+ */
+export const decide = (actor: Actor, request: DecideReviewRequest) =>
+  audited(
+    actor,
+    { action: "review.decide", agentId: (result) => result.review.agent_id ?? null, passportJti: (result) => result.review.passport_jti ?? null },
+    Effect.gen(function*() {
+      yield* Policy.operatorOnly(actor, "decide reviews")
+      const sql = yield* SqlClient.SqlClient
+      const [row] = yield* sql<ReviewRow>`
+        SELECT * FROM checkouts WHERE id = ${request.checkout_id} AND operator_id = ${actor.operatorId}`
+      if (row === undefined) return yield* refuse("NOT_FOUND", `checkout ${excerpt(request.checkout_id)} not found`)
+      if (row.review !== "flagged") {
+        return yield* refuse(
+          "CONFLICT",
+          row.review === "clean"
+            ? `checkout ${row.id} was not flagged: there is nothing to decide`
+            : `checkout ${row.id} was already decided: ${row.review}`
+        )
+      }
+      const now = yield* Clock.currentTimeMillis
+      const blockFuture = request.block_future === true
+      const decided: ReviewRow = {
+        ...row,
+        review: request.decision,
+        decided_at: now,
+        notes: request.notes ?? null,
+        block_future: blockFuture ? 1 : 0
+      }
+      yield* sql`
+        UPDATE checkouts SET review = ${decided.review}, decided_at = ${now}, notes = ${decided.notes},
+          block_future = ${decided.block_future}
+        WHERE id = ${row.id}`
+      const blocks = request.decision === "blocked" || blockFuture
+      if (blocks) {
+        yield* sql`UPDATE agents SET passport_blocked = 1, updated_at = ${now} WHERE id = ${row.agent_id}`
+      }
+      const [agent] = yield* sql<{ passport_blocked: number }>`SELECT passport_blocked FROM agents WHERE id = ${row.agent_id}`
+      return new ReviewDecided({ review: toReview(decided), agent_blocked: agent?.passport_blocked === 1 }, {
+        disableValidation: true
+      })
+    })
+  )

@@ -1,0 +1,256 @@
+/**
+ * Security events raised from real triggers (a service used outside the
+ * passport's scope, a missed checkpoint, a revoked passport presented again),
+ * the agent's reaction to them (`on_critical` / `on_warning`: `block`), and
+ * reviews of flagged checkouts whose decisions change passport issuance.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Passports, Reviews, SecurityEvents, StackError } from "@getstack/effect"
+import { Emulator } from "@getstack/emulator"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import { client, enrolled, expectError, T0, withEmulator } from "./support/Client.js"
+
+const intent = (services: Array<string>) => ({ summary: "oversight test", services })
+
+/** An agent with the given mode and reactions, and a passport of it declaring `services`. */
+const setup = (
+  name: string,
+  options: {
+    readonly mode?: "enforced" | "logged" | "standard"
+    readonly on_critical?: "notify" | "block"
+    readonly on_warning?: "notify" | "block"
+    readonly checkpoint_interval_seconds?: number
+  } = {}
+) =>
+  Effect.gen(function*() {
+    const { issue, post } = yield* client
+    const registered = yield* post("/v1/agents/register", {
+      name,
+      accountability_mode: options.mode ?? "enforced",
+      on_critical: options.on_critical ?? "notify",
+      on_warning: options.on_warning ?? "notify"
+    })
+    if (registered.status !== 201) throw new Error(registered.text)
+    const agentId = registered.json.id as string
+    const passport = yield* issue({
+      agent_id: agentId,
+      intent: intent(["gmail"]),
+      ...(options.checkpoint_interval_seconds === undefined ? {} : { checkpoint_interval_seconds: options.checkpoint_interval_seconds })
+    })
+    return { agentId, passport }
+  })
+
+/** The unresolved events, as the API lists them. */
+const openEvents = (query = "") =>
+  Effect.flatMap(client, ({ get }) =>
+    Effect.map(get(`/v1/security-events${query}`), (reply) => {
+      if (reply.status !== 200) throw new Error(reply.text)
+      return reply.json.events as Array<{ id: string; type: string; severity: string; agent_id: string; passport_jti: string }>
+    }))
+
+describe("security events", () => {
+  it.effect("a service used outside the scope: listed until resolved; resolving is audited and idempotent", () =>
+    withEmulator(Effect.gen(function*() {
+      const { auditOf, get, post } = yield* client
+      const { agentId, passport } = yield* setup("scope-bot")
+      const checkpoint = yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
+      expect(checkpoint.status).toBe(200)
+      const [event, ...rest] = yield* openEvents()
+      expect(rest).toEqual([])
+      expect(event).toMatchObject({ type: "credential_outside_scope", severity: "critical", agent_id: agentId, passport_jti: passport.jti })
+      expect((yield* openEvents(`?agent_id=${agentId}`)).map((e) => e.id)).toEqual([event!.id])
+      expect(yield* openEvents("?agent_id=agt_other")).toEqual([])
+
+      const { entries, result } = yield* auditOf(post(`/v1/security-events/${event!.id}/resolve`))
+      expect(result.json).toMatchObject({ resolved: true, event: { id: event!.id } })
+      expect(typeof result.json.event.resolved_at).toBe("string")
+      expect(entries.map((entry) => entry.action)).toEqual(["security_event.resolve"])
+      expect(yield* openEvents()).toEqual([])
+      expect((yield* post(`/v1/security-events/${event!.id}/resolve`)).json).toMatchObject({ resolved: false })
+      expectError(yield* post("/v1/security-events/sig_unknown/resolve"), 404, "NOT_FOUND")
+      // the agent reacts with notify: it keeps getting passports
+      expect((yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) })).status).toBe(201)
+      expectError(yield* get("/v1/security-events?limit=501"), 400, "INVALID_REQUEST")
+    })))
+
+  it.effect("a critical event blocks an agent whose on_critical is block: PASSPORT_BLOCKED until agents.unblock", () =>
+    withEmulator(Effect.gen(function*() {
+      const { auditOf, post } = yield* client
+      const { agentId, passport } = yield* setup("blocking-bot", { on_critical: "block" })
+      const { entries } = yield* auditOf(
+        post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
+      )
+      expect(entries.map((entry) => entry.action)).toEqual(["agent.block", "passport.checkpoint"])
+      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) }), 403, "PASSPORT_BLOCKED")
+      expect((yield* post(`/v1/agents/${agentId}/unblock`)).json.was_blocked).toBe(true)
+      expect((yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) })).status).toBe(201)
+    })))
+
+  it.effect("a warning blocks only an agent whose on_warning is block", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post } = yield* client
+      const notify = yield* setup("warned-bot", { mode: "logged" })
+      const block = yield* setup("warn-blocked-bot", { mode: "logged", on_warning: "block" })
+      for (const { passport } of [notify, block]) {
+        yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
+      }
+      const events = yield* openEvents()
+      expect(events.map((event) => event.severity)).toEqual(["warning", "warning"])
+      expect((yield* post("/v1/passports/issue", { agent_id: notify.agentId, intent: intent(["gmail"]) })).status).toBe(201)
+      expectError(
+        yield* post("/v1/passports/issue", { agent_id: block.agentId, intent: intent(["gmail"]) }),
+        403,
+        "PASSPORT_BLOCKED"
+      )
+    })))
+
+  it.effect("a missed checkpoint is signalled once per silence, and blocks before the next passport", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post } = yield* client
+      const logged = yield* setup("silent-bot", { mode: "logged", checkpoint_interval_seconds: 60 })
+      yield* TestClock.adjust("59 seconds")
+      expect(yield* openEvents()).toEqual([])
+      yield* TestClock.adjust("2 seconds")
+      const [silence] = yield* openEvents()
+      expect(silence).toMatchObject({ type: "checkpoint_silence", severity: "warning", passport_jti: logged.passport.jti })
+      expect(yield* openEvents()).toHaveLength(1)
+      // a checkpoint ends the silence; the next one is signalled again
+      expect((yield* post(`/v1/passports/${logged.passport.jti}/checkpoint`, { services_used: [], actions_count: 0 })).status)
+        .toBe(200)
+      yield* TestClock.adjust("61 seconds")
+      expect((yield* openEvents()).filter((event) => event.type === "checkpoint_silence")).toHaveLength(2)
+
+      // blocking on warnings: nobody lists the events, the next passport is refused all the same
+      const enforced = yield* setup("silent-enforced-bot", { on_warning: "block", checkpoint_interval_seconds: 60 })
+      yield* TestClock.adjust("61 seconds")
+      expectError(
+        yield* post("/v1/passports/issue", { agent_id: enforced.agentId, intent: intent(["gmail"]) }),
+        403,
+        "PASSPORT_BLOCKED"
+      )
+      expectError(
+        yield* post("/v1/passports/issue", { agent_id: enforced.agentId, intent: intent(["gmail"]) }),
+        403,
+        "PASSPORT_BLOCKED"
+      )
+      const critical = yield* openEvents(`?agent_id=${enforced.agentId}`)
+      expect(critical.map((event) => [event.type, event.severity])).toEqual([["checkpoint_silence", "warning"]])
+    })))
+
+  it.effect("a revoked passport presented again: verified, checkpointed or checked out, each is a warning", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post, verify } = yield* client
+      const { passport } = yield* setup("revoked-bot")
+      expect((yield* post("/v1/passports/revoke", { jti: passport.jti, reason: "test" })).status).toBe(200)
+      expect(yield* verify(passport.token)).toMatchObject({ valid: false, reason: "revoked" })
+      expectError(yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: [], actions_count: 0 }), 401, "PASSPORT_REVOKED")
+      expectError(yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: [], actions_count: 0 }), 401, "PASSPORT_REVOKED")
+      const events = yield* openEvents()
+      expect(events).toHaveLength(3)
+      for (const event of events) {
+        expect(event).toMatchObject({ type: "revoked_passport_use", severity: "warning", passport_jti: passport.jti })
+      }
+    })))
+
+  it.effect("the operator's alone: an agent is refused 403, another operator sees none", () =>
+    withEmulator(Effect.gen(function*() {
+      const { get, post } = yield* client
+      const { passport } = yield* setup("private-bot")
+      yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
+      const [event] = yield* openEvents()
+      const { jwt } = yield* enrolled("nosy-bot")
+      expectError(yield* get("/v1/security-events", { auth: yield* jwt() }), 403, "FORBIDDEN")
+      const emulator = yield* Emulator.Emulator
+      const other = Redacted.value((yield* emulator.createOperator()).apiKey)
+      const { call } = yield* client
+      const theirs = yield* call("GET", "/v1/security-events", { auth: other })
+      expect(theirs.json.events).toEqual([])
+      expectError(yield* call("POST", `/v1/security-events/${event!.id}/resolve`, { auth: other }), 404, "NOT_FOUND")
+    })))
+})
+
+describe("reviews", () => {
+  /** A checkout flagged by a critical signal of its passport. */
+  const flagged = (name: string) =>
+    Effect.gen(function*() {
+      const { post } = yield* client
+      const { agentId, passport } = yield* setup(name)
+      const checkout = yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: ["github"], actions_count: 2 })
+      expect(checkout.json.review).toBe("flagged")
+      return { agentId, checkoutId: checkout.json.checkout_id as string }
+    })
+
+  it.effect("approved clears the flag; blocked stops the agent's passports; a decided or clean checkout is a conflict", () =>
+    withEmulator(Effect.gen(function*() {
+      const { auditOf, get, post } = yield* client
+      const first = yield* flagged("approved-bot")
+      const second = yield* flagged("blocked-bot")
+      const listed = (yield* get("/v1/reviews")).json
+      expect(listed.reviews.map((review: any) => review.checkout_id)).toEqual([second.checkoutId, first.checkoutId])
+      expect(listed.reviews[0]).toMatchObject({ status: "flagged", agent_id: second.agentId, services_used: ["github"] })
+
+      const { entries, result } = yield* auditOf(
+        post("/v1/reviews/decide", { checkout_id: first.checkoutId, decision: "approved", notes: "ancillary use" })
+      )
+      expect(result.json).toMatchObject({
+        review: { checkout_id: first.checkoutId, status: "approved", notes: "ancillary use" },
+        agent_blocked: false
+      })
+      expect(entries.map((entry) => entry.action)).toEqual(["review.decide"])
+      expect((yield* post("/v1/passports/issue", { agent_id: first.agentId, intent: intent(["gmail"]) })).status).toBe(201)
+
+      const blocked = yield* post("/v1/reviews/decide", { checkout_id: second.checkoutId, decision: "blocked" })
+      expect(blocked.json).toMatchObject({ review: { status: "blocked" }, agent_blocked: true })
+      expectError(yield* post("/v1/passports/issue", { agent_id: second.agentId, intent: intent(["gmail"]) }), 403, "PASSPORT_BLOCKED")
+      expect((yield* get("/v1/reviews")).json.reviews).toEqual([])
+      expect((yield* get("/v1/reviews?status=blocked")).json.reviews.map((review: any) => review.checkout_id))
+        .toEqual([second.checkoutId])
+
+      expectError(yield* post("/v1/reviews/decide", { checkout_id: second.checkoutId, decision: "approved" }), 409, "CONFLICT")
+      const { passport } = yield* setup("clean-bot")
+      const clean = yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: ["gmail"], actions_count: 1 })
+      expect(clean.json.review).toBe("clean")
+      expectError(yield* post("/v1/reviews/decide", { checkout_id: clean.json.checkout_id, decision: "approved" }), 409, "CONFLICT")
+      expectError(yield* post("/v1/reviews/decide", { checkout_id: "cout_unknown", decision: "approved" }), 404, "NOT_FOUND")
+      expectError(yield* post("/v1/reviews/decide", { checkout_id: first.checkoutId, decision: "maybe" }), 400, "INVALID_REQUEST")
+    })))
+
+  it.effect("block_future with an approval keeps the agent from new passports", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post } = yield* client
+      const { agentId, checkoutId } = yield* flagged("future-bot")
+      const decided = yield* post("/v1/reviews/decide", { checkout_id: checkoutId, decision: "approved", block_future: true })
+      expect(decided.json).toMatchObject({ review: { status: "approved", block_future: true }, agent_blocked: true })
+      expectError(yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) }), 403, "PASSPORT_BLOCKED")
+    })))
+})
+
+describe("through the SDK", () => {
+  it.effect("SecurityEvents.listAll and resolve, Reviews.list and decide, typed; PASSPORT_BLOCKED is a ForbiddenError", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const { post } = yield* client
+      const { passport } = yield* setup("sdk-bot")
+      yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: ["github", "notion"], actions_count: 2 })
+      const events = yield* SecurityEvents.SecurityEvents
+      const listed = Chunk.toReadonlyArray(yield* Stream.runCollect(events.listAll({ pageSize: 1 })))
+      expect(listed.map((event) => event.type)).toEqual(["credential_outside_scope", "credential_outside_scope"])
+      const resolved = yield* events.resolve(listed[0]!.id)
+      expect(resolved.resolved).toBe(true)
+      const reviews = yield* Reviews.Reviews
+      const [review] = (yield* reviews.list()).reviews
+      expect(review!.status).toBe("flagged")
+      const decided = yield* reviews.decide({ checkout_id: review!.checkout_id, decision: "blocked", notes: "no" })
+      expect(decided.agent_blocked).toBe(true)
+      const passports = yield* Passports.Passports
+      const blocked = yield* Effect.flip(passports.issue({ agent_id: review!.agent_id!, intent: intent(["gmail"]) }))
+      expect(blocked).toBeInstanceOf(StackError.ForbiddenError)
+      expect(blocked).toMatchObject({ status: 403, code: "PASSPORT_BLOCKED" })
+      const conflict = yield* Effect.flip(reviews.decide({ checkout_id: review!.checkout_id, decision: "approved" }))
+      expect(conflict).toBeInstanceOf(StackError.ConflictError)
+    }).pipe(Effect.provide(Emulator.layerStack())))
+})
