@@ -12,6 +12,7 @@ import * as AuditMigrations from "./audit/Migrations.js"
 import * as CoreMigrations from "./core/Migrations.js"
 import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
+import * as NotificationsMigrations from "./notifications/Migrations.js"
 import * as PassportsMigrations from "./passports/Migrations.js"
 import * as SecurityMigrations from "./security/Migrations.js"
 
@@ -46,7 +47,8 @@ export const migrations: Migrations = merge(
   PassportsMigrations.migrations,
   MissionsMigrations.migrations,
   AuditMigrations.migrations,
-  SecurityMigrations.migrations
+  SecurityMigrations.migrations,
+  NotificationsMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

@@ -23,12 +23,17 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Http from "node:http"
 import * as AgentsStore from "./agents/Store.js"
+import { transact } from "./core/Audit.js"
 import * as AuditLog from "./core/AuditLog.js"
+import * as Events from "./core/Events.js"
+import type * as Failure from "./core/Failure.js"
+import * as Governance from "./core/Governance.js"
 import * as Operators from "./core/Operators.js"
 import * as Signals from "./core/Signals.js"
 import * as Database from "./Database.js"
 import * as App from "./http/App.js"
 import * as Server from "./http/Server.js"
+import * as Delivery from "./notifications/Delivery.js"
 import * as Signing from "./passports/Signing.js"
 
 /**
@@ -59,6 +64,14 @@ export interface Options {
    * STACK does on a plan without controls. Left out: on.
    */
   readonly controls?: boolean | undefined
+  /**
+   * The operations held for a human's approval (403
+   * `GOVERNANCE_APPROVAL_REQUIRED`, then the same request again with
+   * `governance_approval_id` once approved with `decideApproval`). Left out:
+   * all of them, as STACK holds them for API-key callers: `agents.unblock`,
+   * `reviews.decide` with `block_future`, `notifications.addDestination`.
+   */
+  readonly governance?: ReadonlyArray<Governance.GovernedOperation> | undefined
 }
 
 /**
@@ -95,7 +108,41 @@ export interface Service {
    * endpoints exist.
    */
   readonly blockPassports: (agentId: string) => Effect.Effect<void>
+  /**
+   * A human's decision on a pending governance approval (`gvr_…`, from an
+   * `ApprovalRequiredError`), as STACK's approval page takes it.
+   */
+  readonly decideApproval: (
+    operatorId: string,
+    approvalId: string,
+    decision: "approved" | "rejected"
+  ) => Effect.Effect<void, Failure.StackFailure>
+  /**
+   * Emits an event for an operator, as a domain action does (`core/Events`):
+   * routed by its rules to its verified destinations. For tests, until every
+   * event has its trigger. Answers the event's id and how many deliveries
+   * it made.
+   */
+  readonly emit: (event: EmittedEvent) => Effect.Effect<{ readonly id: string; readonly deliveries: number }>
+  /** What went to an operator's email and SMS destinations (the emulator sends neither), oldest first. */
+  readonly outbox: (operatorId: string) => Effect.Effect<ReadonlyArray<OutboxMessage>>
 }
+
+/**
+ * An event to emit: its operator, type, severity and data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EmittedEvent = Events.EmitInput
+
+/**
+ * A message of the outbox: what would have gone out by email or SMS.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OutboxMessage = Delivery.OutboxMessage
 
 /**
  * @since 0.1.0
@@ -164,7 +211,12 @@ const make = (options: Options) =>
     for (const key of extraApiKeys) yield* withDatabase(Operators.ensureOwn(key))
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
     const context = Context.add(database, Signing.SigningKey, signingKey)
-    const app = yield* App.make({ checkDeclaredErrors, controls: options.controls ?? true })
+    yield* Delivery.start.pipe(Effect.provide(database), Effect.provide(FetchHttpClient.layer))
+    const app = yield* App.make({
+      checkDeclaredErrors,
+      controls: options.controls ?? true,
+      governance: new Set(options.governance ?? Governance.GOVERNED_OPERATIONS)
+    })
     const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
     const service = Emulator.of({
@@ -175,7 +227,16 @@ const make = (options: Options) =>
       createOperator: (options = {}) => withDatabase(Operators.create({ name: options.name })),
       auditChain: (operatorId) => withDatabase(AuditLog.chain(operatorId)),
       signals: (operatorId) => withDatabase(Signals.ofOperator(operatorId)),
-      blockPassports: (agentId) => withDatabase(AgentsStore.block(agentId))
+      blockPassports: (agentId) => withDatabase(AgentsStore.block(agentId)),
+      decideApproval: (operatorId, approvalId, decision) =>
+        Effect.asVoid(
+          Effect.provide(Governance.decide(operatorId, approvalId, decision), database).pipe(
+            Effect.catchTag("SqlError", Effect.die)
+          )
+        ),
+      emit: (event) =>
+        Effect.map(withDatabase(transact(Events.emit(event))), ({ deliveries, event }) => ({ id: event.id, deliveries })),
+      outbox: (operatorId) => withDatabase(Delivery.outbox(operatorId))
     })
     ownApps.set(service, { app, context })
     return service
@@ -231,10 +292,10 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, ...clientOptions } = options
+  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, governance, ...clientOptions } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls })))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls, governance })))
 }
 
 /**

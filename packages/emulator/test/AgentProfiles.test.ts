@@ -88,7 +88,7 @@ describe("agent profiles", () => {
 
   it.effect("profile and key_mode come back on get, list, update and unblock", () =>
     withEmulator(Effect.gen(function*() {
-      const { post, get, call } = yield* client
+      const { post, get, call, unblock } = yield* client
       const llm = (yield* post("/v1/agents/register", { name: "llm-bot", profile: "proxied-llm-bot" })).json
       const plain = (yield* post("/v1/agents/register", { name: "plain-bot" })).json
       const fetched = yield* get(`/v1/agents/${llm.id}`)
@@ -101,7 +101,7 @@ describe("agent profiles", () => {
       ])
       const updated = yield* call("PATCH", `/v1/agents/${llm.id}`, { json: { description: "answers tickets" } })
       expect(updated.json).toMatchObject({ description: "answers tickets", profile: "proxied-llm-bot", key_mode: "stack_managed" })
-      const unblocked = yield* post(`/v1/agents/${plain.id}/unblock`)
+      const unblocked = yield* unblock(plain.id)
       expect(unblocked.json.agent).toMatchObject({ profile: null, key_mode: null })
     })))
 })

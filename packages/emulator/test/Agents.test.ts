@@ -30,7 +30,8 @@ const recompute = (entry: {
   })).digest("hex")
 
 describe("Agents against the embedded emulator", () => {
-  it.layer(Emulator.layerStack())((it) => {
+  // governance holds are tested in Oversight.test.ts: here unblock runs at once
+  it.layer(Emulator.layerStack({ governance: [] }))((it) => {
     it.effect("register applies STACK's defaults and returns the agent", () =>
       Effect.gen(function*() {
         const agents = yield* Agents.Agents

@@ -42,7 +42,16 @@ describe("the emulator over real HTTP (port 0)", () => {
         const patched = yield* call("PATCH", `/v1/agents/${id}`, { json: { status: "suspended" } })
         expect(patched.status).toBe(200)
         expect(patched.json.status).toBe("suspended")
-        const unblocked = yield* call("POST", `/v1/agents/${id}/unblock`)
+        // held for a human: approved through the emulator's approval endpoint, then sent again
+        const held = yield* call("POST", `/v1/agents/${id}/unblock`)
+        expectError(held, 403, "GOVERNANCE_APPROVAL_REQUIRED")
+        const approvalId = held.json.error.details.approval_id as string
+        expect(held.json.error.details.approval_url).toBe(`/_emulator/approvals/${approvalId}`)
+        const approved = yield* call("POST", `/_emulator/approvals/${approvalId}/approve`)
+        expect(approved.json).toEqual({ id: approvalId, operation: "agents.unblock", status: "approved" })
+        expectError(yield* call("POST", `/_emulator/approvals/${approvalId}/reject`), 409, "CONFLICT")
+        expectError(yield* call("POST", `/_emulator/approvals/${approvalId}/approve`, { auth: null }), 401, "UNAUTHORIZED")
+        const unblocked = yield* call("POST", `/v1/agents/${id}/unblock`, { json: { governance_approval_id: approvalId } })
         expect(unblocked.status).toBe(200)
         expect(unblocked.json.was_blocked).toBe(false)
         const deleted = yield* call("DELETE", `/v1/agents/${id}`)

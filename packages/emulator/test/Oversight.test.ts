@@ -5,7 +5,7 @@
  * reviews of flagged checkouts whose decisions change passport issuance.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Passports, Reviews, SecurityEvents, StackError } from "@getstack/effect"
+import { Agents, Passports, Reviews, SecurityEvents, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -79,14 +79,14 @@ describe("security events", () => {
 
   it.effect("a critical event blocks an agent whose on_critical is block: PASSPORT_BLOCKED until agents.unblock", () =>
     withEmulator(Effect.gen(function*() {
-      const { auditOf, post } = yield* client
+      const { auditOf, post, unblock } = yield* client
       const { agentId, passport } = yield* setup("blocking-bot", { on_critical: "block" })
       const { entries } = yield* auditOf(
         post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
       )
       expect(entries.map((entry) => entry.action)).toEqual(["agent.block", "passport.checkpoint"])
       expectError(yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) }), 403, "PASSPORT_BLOCKED")
-      expect((yield* post(`/v1/agents/${agentId}/unblock`)).json.was_blocked).toBe(true)
+      expect((yield* unblock(agentId)).json.was_blocked).toBe(true)
       expect((yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) })).status).toBe(201)
     })))
 
@@ -221,12 +221,96 @@ describe("reviews", () => {
 
   it.effect("block_future with an approval keeps the agent from new passports", () =>
     withEmulator(Effect.gen(function*() {
-      const { post } = yield* client
+      const { post, postApproved } = yield* client
       const { agentId, checkoutId } = yield* flagged("future-bot")
-      const decided = yield* post("/v1/reviews/decide", { checkout_id: checkoutId, decision: "approved", block_future: true })
+      const decided = yield* postApproved("/v1/reviews/decide", { checkout_id: checkoutId, decision: "approved", block_future: true })
       expect(decided.json).toMatchObject({ review: { status: "approved", block_future: true }, agent_blocked: true })
       expectError(yield* post("/v1/passports/issue", { agent_id: agentId, intent: intent(["gmail"]) }), 403, "PASSPORT_BLOCKED")
     })))
+})
+
+describe("governance approvals", () => {
+  /** The approval a held request names. */
+  const approvalOf = (reply: { status: number; json: any; headers: Headers }) => {
+    expectError(reply, 403, "GOVERNANCE_APPROVAL_REQUIRED")
+    return reply.json.error.details.approval_id as string
+  }
+
+  it.effect("bound to its payload, single-use, refused when rejected or expired, still held while pending; audited", () =>
+    withEmulator(Effect.gen(function*() {
+      const { agent, auditOf, emulator, post } = yield* client
+      const first = yield* agent("gov-a")
+      const second = yield* agent("gov-b")
+      const { entries, result } = yield* auditOf(post(`/v1/agents/${first}/unblock`))
+      const approval = approvalOf(result)
+      expect(approval).toMatch(/^gvr_/)
+      expect(entries.map((entry) => [entry.action, entry.outcome, entry.error_code])).toEqual([
+        ["agent.unblock", "failure", "GOVERNANCE_APPROVAL_REQUIRED"]
+      ])
+      const resend = (agentId: string, id: string) => post(`/v1/agents/${agentId}/unblock`, { governance_approval_id: id })
+      // pending: still held, with the same approval
+      expect(approvalOf(yield* resend(first, approval))).toBe(approval)
+      yield* Effect.orDie(emulator.decideApproval(emulator.operatorId, approval, "approved"))
+      // another payload: the approval is not for it
+      expectError(yield* resend(second, approval), 403, "GOVERNANCE_APPROVAL_INVALID")
+      expect((yield* resend(first, approval)).status).toBe(200)
+      // single use
+      expectError(yield* resend(first, approval), 403, "GOVERNANCE_APPROVAL_INVALID")
+
+      const rejected = approvalOf(yield* post(`/v1/agents/${second}/unblock`))
+      yield* Effect.orDie(emulator.decideApproval(emulator.operatorId, rejected, "rejected"))
+      expectError(yield* resend(second, rejected), 403, "GOVERNANCE_APPROVAL_INVALID")
+
+      const late = approvalOf(yield* post(`/v1/agents/${second}/unblock`))
+      yield* Effect.orDie(emulator.decideApproval(emulator.operatorId, late, "approved"))
+      yield* TestClock.adjust("24 hours")
+      expectError(yield* resend(second, late), 403, "GOVERNANCE_APPROVAL_INVALID")
+      expectError(yield* resend(second, "gvr_unknown"), 403, "GOVERNANCE_APPROVAL_INVALID")
+      // an unknown agent is refused before any approval is asked for
+      expectError(yield* post("/v1/agents/agt_nobody/unblock"), 404, "NOT_FOUND")
+    })))
+
+  it.effect("adding a notification destination is held too, then created with the approval", () =>
+    withEmulator(Effect.gen(function*() {
+      const { post, postApproved } = yield* client
+      const body = { channel_type: "email", destination: "ops@example.com" }
+      approvalOf(yield* post("/v1/notifications/destinations", body))
+      const added = yield* postApproved("/v1/notifications/destinations", body)
+      expect(added.status).toBe(201)
+      expect(added.json).toMatchObject({ channel_type: "email", destination: "ops@example.com", verified: false })
+    })))
+
+  it.effect("block_future is held, a plain decision is not; an operation left out of the option is not held", () =>
+    Effect.gen(function*() {
+      const { post } = yield* client
+      const review = (name: string) =>
+        Effect.gen(function*() {
+          const { passport } = yield* setup(name)
+          return (yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: ["github"], actions_count: 1 })).json
+            .checkout_id as string
+        })
+      const held = yield* review("held-review-bot")
+      approvalOf(yield* post("/v1/reviews/decide", { checkout_id: held, decision: "blocked", block_future: true }))
+      expect((yield* post("/v1/reviews/decide", { checkout_id: held, decision: "blocked" })).status).toBe(200)
+      const agentId = (yield* setup("free-bot")).agentId
+      expect((yield* post(`/v1/agents/${agentId}/unblock`)).status).toBe(200)
+    }).pipe((body) => withEmulator(body, { governance: ["reviews.decide.block_future"] })))
+
+  it.effect("through the SDK: a typed ApprovalRequiredError with the approval's id and URL, then the same call approved", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const agents = yield* Agents.Agents
+      const emulator = yield* Emulator.Emulator
+      const agent = yield* agents.register({ name: "sdk-gov-bot" })
+      const held = yield* Effect.flip(agents.unblock(agent.id))
+      expect(held).toBeInstanceOf(StackError.ApprovalRequiredError)
+      if (!(held instanceof StackError.ApprovalRequiredError)) return
+      expect(held).toMatchObject({ status: 403, code: "GOVERNANCE_APPROVAL_REQUIRED" })
+      expect(held.approvalUrl).toBe(`/_emulator/approvals/${held.approvalId}`)
+      yield* emulator.decideApproval(emulator.operatorId, held.approvalId, "approved")
+      const unblocked = yield* agents.unblock(agent.id, { governance_approval_id: held.approvalId })
+      expect(unblocked.was_blocked).toBe(false)
+    }).pipe(Effect.provide(Emulator.layerStack())))
 })
 
 describe("through the SDK", () => {

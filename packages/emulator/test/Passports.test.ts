@@ -536,14 +536,14 @@ describe("passports", () => {
 
   it.effect("issue is refused for a blocked agent (PASSPORT_BLOCKED), a suspended one (AGENT_SUSPENDED), an unknown one, and unknown identity claims", () =>
     withEmulator(Effect.gen(function*() {
-      const { agent, issue, post, call, emulator } = yield* client
+      const { agent, issue, post, call, emulator, unblock } = yield* client
       const blocked = yield* agent("blocked-bot")
       const parent = yield* issue({ agent_id: blocked })
       yield* emulator.blockPassports(blocked)
       expectError(yield* post("/v1/passports/issue", { agent_id: blocked }), 403, "PASSPORT_BLOCKED")
       expectError(yield* post("/v1/passports/refresh", { token: parent.token }), 403, "PASSPORT_BLOCKED")
       expectError(yield* post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: blocked }), 403, "PASSPORT_BLOCKED")
-      const unblocked = yield* post(`/v1/agents/${blocked}/unblock`)
+      const unblocked = yield* unblock(blocked)
       expect(unblocked.json.was_blocked).toBe(true)
       yield* issue({ agent_id: blocked })
 

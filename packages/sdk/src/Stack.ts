@@ -18,6 +18,7 @@ import * as Auth from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
 import * as Missions from "./Missions.js"
+import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
 import * as Reviews from "./Reviews.js"
 import * as SecurityEvents from "./SecurityEvents.js"
@@ -35,6 +36,7 @@ export interface Service {
   readonly audit: Audit.Service
   readonly securityEvents: SecurityEvents.Service
   readonly reviews: Reviews.Service
+  readonly notifications: Notifications.Service
   readonly client: StackClient.Service
 }
 
@@ -59,6 +61,7 @@ export type Services =
   | Audit.Audit
   | SecurityEvents.SecurityEvents
   | Reviews.Reviews
+  | Notifications.Notifications
 
 /**
  * Client options besides auth.
@@ -78,6 +81,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       audit: yield* Audit.Audit,
       securityEvents: yield* SecurityEvents.SecurityEvents,
       reviews: yield* Reviews.Reviews,
+      notifications: yield* Notifications.Notifications,
       client: yield* StackClient.StackClient
     }
   })
@@ -87,7 +91,8 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     Missions.layer,
     Audit.layer,
     SecurityEvents.layer,
-    Reviews.layer
+    Reviews.layer,
+    Notifications.layer
   )))
 
 /**

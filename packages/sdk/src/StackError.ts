@@ -81,6 +81,23 @@ export class PaymentRequiredError extends Schema.TaggedError<PaymentRequiredErro
 export class ForbiddenError extends Schema.TaggedError<ForbiddenError>()("ForbiddenError", httpFields) {}
 
 /**
+ * 403 `GOVERNANCE_APPROVAL_REQUIRED`: STACK holds this operation for a human.
+ * Have the approval at `approvalUrl` granted, then send the identical request
+ * again with `governance_approval_id: approvalId` in its body. The approval
+ * is single-use, bound to that request's payload, and expires after 24 hours.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApprovalRequiredError extends Schema.TaggedError<ApprovalRequiredError>()("ApprovalRequiredError", {
+  ...httpFields,
+  /** The approval's id (`gvr_…`), to send back as `governance_approval_id`. */
+  approvalId: Schema.String,
+  /** Where a human grants or refuses the approval. */
+  approvalUrl: Schema.optional(Schema.String)
+}) {}
+
+/**
  * 404: no such resource for this caller (another operator's resources are
  * invisible, so they are not found either).
  *
@@ -236,6 +253,7 @@ export type HttpStatusError =
   | AuthenticationError
   | PaymentRequiredError
   | ForbiddenError
+  | ApprovalRequiredError
   | NotFoundError
   | ConflictError
   | UnprocessableEntityError
@@ -283,7 +301,7 @@ export type StackError =
 export type ErrorForStatus<S> = S extends 400 ? BadRequestError
   : S extends 401 ? AuthenticationError
   : S extends 402 ? PaymentRequiredError
-  : S extends 403 ? ForbiddenError
+  : S extends 403 ? ForbiddenError | ApprovalRequiredError
   : S extends 404 ? NotFoundError
   : S extends 409 ? ConflictError
   : S extends 422 ? UnprocessableEntityError
@@ -305,6 +323,17 @@ export type HttpErrorFields = {
   readonly requestId?: string | undefined
   readonly method: string
   readonly url: string
+}
+
+/**
+ * The approval a 403 `GOVERNANCE_APPROVAL_REQUIRED` names, from its details
+ * (`approval_id`, `approval_url`); none when it names no approval id.
+ */
+const approvalOf = (fields: HttpErrorFields): { approvalId: string; approvalUrl?: string } | undefined => {
+  if (fields.code !== "GOVERNANCE_APPROVAL_REQUIRED" || !Predicate.isRecord(fields.details)) return undefined
+  const { approval_id, approval_url } = fields.details
+  if (typeof approval_id !== "string") return undefined
+  return typeof approval_url === "string" ? { approvalId: approval_id, approvalUrl: approval_url } : { approvalId: approval_id }
 }
 
 /**
@@ -330,8 +359,10 @@ export const fromStatus = (
       return new BadRequestError(fields)
     case 402:
       return new PaymentRequiredError(fields)
-    case 403:
-      return new ForbiddenError(fields)
+    case 403: {
+      const approval = approvalOf(fields)
+      return approval === undefined ? new ForbiddenError(fields) : new ApprovalRequiredError({ ...fields, ...approval })
+    }
     case 404:
       return new NotFoundError(fields)
     case 409:
@@ -348,6 +379,7 @@ const httpStatusTags: ReadonlySet<string> = new Set([
   "AuthenticationError",
   "PaymentRequiredError",
   "ForbiddenError",
+  "ApprovalRequiredError",
   "NotFoundError",
   "ConflictError",
   "UnprocessableEntityError",

@@ -9,14 +9,16 @@ import {
   DeletedAgent,
   type ListAgentsQuery,
   type RegisterAgentRequest,
+  type UnblockAgentRequest,
   UnblockedAgent,
   type UpdateAgentRequest
 } from "@getstack/effect/api/Agents"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { type Actor, audited } from "../core/Audit.js"
+import { type Actor, audited, refusalsAudited } from "../core/Audit.js"
 import { notFound, refuse } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
+import * as Governance from "../core/Governance.js"
 import * as Paging from "../core/Paging.js"
 import * as Policy from "../core/Policy.js"
 import * as Revocation from "../passports/Revocation.js"
@@ -124,17 +126,34 @@ export const remove = (actor: Actor, id: string) =>
       yield* Policy.operatorOnly(actor, "delete agents")
       yield* findRow(actor, id)
       const live = yield* PassportStore.unrevoked({ operatorId: actor.operatorId, agentId: id })
-      const revocation = yield* Revocation.revoke(live, "agent_deleted")
+      const revocation = yield* Revocation.revoke(actor.operatorId, live, "agent_deleted")
       yield* Store.remove(id)
       return { deleted: new DeletedAgent({ id, deleted: true }, { disableValidation: true }), revocation }
     })
   ).pipe(Effect.map(({ deleted }) => deleted))
 
 /** Clears `passport_blocked`; says whether the agent was blocked. */
-export const unblock = (actor: Actor, id: string) =>
-  audited(actor, { action: "agent.unblock", agentId: () => id, agentIdOnFailure: id }, Effect.gen(function*() {
-    yield* Policy.operatorOnly(actor, "unblock agents")
+export const unblock = (actor: Actor, id: string, request: UnblockAgentRequest = {}) =>
+  Effect.flatMap(
+    refusalsAudited(
+      actor,
+      unblockSpec(id),
+      Effect.gen(function*() {
+        yield* Policy.operatorOnly(actor, "unblock agents")
+        yield* findRow(actor, id)
+        // held for a human's approval (before the transaction: the approval outlives the refusal)
+        return yield* Governance.check(actor, "agents.unblock", { agent_id: id }, request.governance_approval_id)
+      })
+    ),
+    (approval) => unblockApproved(actor, id, approval)
+  )
+
+const unblockSpec = (id: string) => ({ action: "agent.unblock", agentId: () => id, agentIdOnFailure: id })
+
+const unblockApproved = (actor: Actor, id: string, approval: string | undefined) =>
+  audited(actor, unblockSpec(id), Effect.gen(function*() {
     const current = yield* findRow(actor, id)
+    yield* Governance.consume(approval)
     const now = yield* Clock.currentTimeMillis
     const next: Store.AgentRow = { ...current, passport_blocked: 0, updated_at: Math.max(now, current.updated_at) }
     yield* Store.unblock(id, next.updated_at)

@@ -14,7 +14,7 @@ export const routes = serveGroup(AgentsEndpoints, {
   get: ({ actor, path }) => Agents.get(actor, path.id),
   update: ({ actor, path, payload }) => Agents.update(actor, path.id, payload),
   delete: ({ actor, path }) => Agents.remove(actor, path.id),
-  unblock: ({ actor, path }) => Agents.unblock(actor, path.id),
+  unblock: ({ actor, path, payload }) => Agents.unblock(actor, path.id, payload),
   enrollmentChallenge: ({ actor, path }) => AgentKeys.enrollmentChallenge(actor, path.id),
   enroll: ({ actor, path, payload }) => AgentKeys.enroll(actor, path.id, payload)
 })

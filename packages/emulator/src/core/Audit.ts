@@ -94,27 +94,41 @@ export const audited = <A, E, R>(
   spec: AuditSpec<A>,
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
-  transact(Effect.tap(body, (result) =>
-    Effect.gen(function*() {
-      yield* recordIn(actor, {
+  refusalsAudited(
+    actor,
+    spec,
+    transact(Effect.tap(body, (result) =>
+      Effect.gen(function*() {
+        yield* recordIn(actor, {
+          action: spec.action,
+          layer: spec.layer,
+          agentId: actor.agentId ?? spec.agentId(result),
+          passportJti: spec.passportJti?.(result) ?? null
+        })
+        for (const entry of spec.followUps?.(result) ?? []) yield* recordIn(actor, entry)
+      })))
+  )
+
+/**
+ * Records a refusal of `effect` as a `failure` entry of `spec`'s action, in a
+ * transaction of its own: `audited` does it for the action's own refusals;
+ * checks made before the action's transaction (a governance approval, which
+ * must outlive the refusal) use it directly.
+ */
+export const refusalsAudited = <A, E, R>(
+  actor: Actor,
+  spec: Pick<AuditSpec<unknown>, "action" | "layer" | "agentIdOnFailure">,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
+  Effect.tapError(effect, (error) =>
+    error instanceof StackFailure
+      ? Effect.asVoid(transact(recordIn(actor, {
         action: spec.action,
         layer: spec.layer,
-        agentId: actor.agentId ?? spec.agentId(result),
-        passportJti: spec.passportJti?.(result) ?? null
-      })
-      for (const entry of spec.followUps?.(result) ?? []) yield* recordIn(actor, entry)
-    }))).pipe(
-      Effect.tapError((error) =>
-        error instanceof StackFailure
-          ? Effect.asVoid(transact(recordIn(actor, {
-            action: spec.action,
-            layer: spec.layer,
-            outcome: "failure",
-            // an agent that is not the caller's is not named in the caller's chain
-            agentId: actor.agentId ?? (error.code === "NOT_FOUND" ? null : spec.agentIdOnFailure ?? null),
-            passportJti: null,
-            failure: error
-          })))
-          : Effect.void
-      )
-    )
+        outcome: "failure",
+        // an agent that is not the caller's is not named in the caller's chain
+        agentId: actor.agentId ?? (error.code === "NOT_FOUND" ? null : spec.agentIdOnFailure ?? null),
+        passportJti: null,
+        failure: error
+      })))
+      : Effect.void)

@@ -33,7 +33,23 @@ export const randomToken = (length: number): string => {
  * operators, passports (`jti`), passport sessions, missions, checkouts,
  * security signals, enrollment challenges and enrolled agent keys.
  */
-export type IdPrefix = "agt" | "aud" | "req" | "op" | "pp" | "ses" | "ms" | "cout" | "sig" | "chl" | "key"
+export type IdPrefix =
+  | "agt"
+  | "aud"
+  | "req"
+  | "op"
+  | "pp"
+  | "ses"
+  | "ms"
+  | "cout"
+  | "sig"
+  | "chl"
+  | "key"
+  | "gvr"
+  | "evt"
+  | "msg"
+  | "ndst"
+  | "nrul"
 
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`

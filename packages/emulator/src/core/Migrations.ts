@@ -210,5 +210,18 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
       SELECT e.operator_id, e.entry_hash, e.timestamp, c.count
       FROM (SELECT operator_id, MAX(seq) AS last, COUNT(*) AS count FROM audit_entries GROUP BY operator_id) AS c
       JOIN audit_entries AS e ON e.seq = c.last`
+  }),
+  "0010_events": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // what happened to an operator, as notifications deliver it (`core/Events.ts`); times in epoch ms, data JSON
+    yield* sql`CREATE TABLE events (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      data TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX events_by_operator ON events (operator_id, created_at)`
   })
 }

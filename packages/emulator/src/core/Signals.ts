@@ -10,6 +10,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as AuditLog from "./AuditLog.js"
+import * as Events from "./Events.js"
 import { newId } from "./Ids.js"
 
 /** How serious a signal is. */
@@ -51,6 +52,12 @@ export const raise = (signal: {
       resolved_at: null
     }
     yield* sql`INSERT INTO security_signals ${sql.insert({ ...row })}`
+    yield* Events.emit({
+      operatorId: row.operator_id,
+      type: "security_event.created",
+      severity: row.severity,
+      data: { id: row.id, type: row.type, agent_id: row.agent_id, passport_jti: row.passport_jti, detail: row.detail }
+    })
     if (row.severity !== "info") yield* react(row)
     return row
   })
@@ -79,7 +86,12 @@ const react = (signal: SecuritySignal) =>
       action: "agent.block",
       outcome: "success"
     })
+    yield* agentBlocked(signal.operator_id, signal.agent_id, `a ${signal.severity} ${signal.type} event`)
   })
+
+/** The `agent.blocked` event: an agent is blocked from new passports, and why. */
+export const agentBlocked = (operatorId: string, agentId: string, cause: string) =>
+  Events.emit({ operatorId, type: "agent.blocked", severity: "critical", data: { agent_id: agentId, cause } })
 
 /** A passport's signals, oldest first. */
 export const ofPassport = (jti: string) =>

@@ -15,10 +15,13 @@ import * as AuditHandlers from "../audit/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
+import * as NotificationsHandlers from "../notifications/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
 import * as ReviewsHandlers from "../reviews/Handlers.js"
 import * as SecurityEventsHandlers from "../security/Handlers.js"
+import * as Governance from "../core/Governance.js"
 import { Controls } from "../core/Plan.js"
+import * as Authorization from "./Authorization.js"
 import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
 
@@ -26,6 +29,32 @@ const openApiRoute = HttpRouter.makeRoute(
   "GET",
   "/openapi.json",
   Effect.sync(() => HttpServerResponse.unsafeJson(openApiDocument()))
+)
+
+/**
+ * The emulator's stand-in for STACK's approval page: the operator (its API
+ * key) approves or rejects one of its pending governance approvals. Not part
+ * of STACK's contract: tests of code that handles `ApprovalRequiredError` use
+ * it against a served emulator.
+ */
+const approvalRoutes = (["approve", "reject"] as const).map((verb) =>
+  HttpRouter.makeRoute(
+    "POST",
+    `/_emulator/approvals/:id/${verb}`,
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const { params } = yield* HttpRouter.RouteContext
+      const caller = yield* Authorization.authenticate(request.headers["authorization"])
+      if (caller.agentId !== null) {
+        return yield* new StackFailure({ code: "FORBIDDEN", message: "only the operator decides its approvals" })
+      }
+      const decided = yield* Governance.decide(caller.operatorId, params.id ?? "", verb === "approve" ? "approved" : "rejected")
+      return HttpServerResponse.unsafeJson({ id: decided.id, operation: decided.operation, status: decided.status })
+    }).pipe(
+      Effect.catchTag("StackFailure", (failure) => Effect.succeed(failureResponse(failure))),
+      Effect.orDie
+    )
+  )
 )
 
 /**
@@ -47,6 +76,8 @@ export interface Options {
   readonly checkDeclaredErrors: boolean
   /** Whether the plan includes STACK's controls (see `core/Plan`). */
   readonly controls: boolean
+  /** The operations held for a human's approval (see `core/Governance`). */
+  readonly governance: ReadonlySet<Governance.GovernedOperation>
 }
 
 /**
@@ -64,11 +95,14 @@ export const make = (options: Options) =>
       ...AuditHandlers.routes,
       ...SecurityEventsHandlers.routes,
       ...ReviewsHandlers.routes,
+      ...NotificationsHandlers.routes,
+      ...approvalRoutes,
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
     const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors).pipe(
-      Context.add(Controls, options.controls)
+      Context.add(Controls, options.controls),
+      Context.add(Governance.Governed, options.governance)
     )
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest

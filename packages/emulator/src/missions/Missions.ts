@@ -25,6 +25,7 @@ import { notFound, refuse, type StackFailure } from "../core/Failure.js"
 import { sha256Hex } from "../core/Hash.js"
 import { newId } from "../core/Ids.js"
 import * as Paging from "../core/Paging.js"
+import * as Events from "../core/Events.js"
 import * as Plan from "../core/Plan.js"
 import * as Policy from "../core/Policy.js"
 import * as Passports from "../passports/Passports.js"
@@ -282,6 +283,14 @@ const terminate = (
       }
       const next = change(row, yield* Clock.currentTimeMillis)
       yield* Store.updateTerminal(next)
+      if (next.status === "completed") {
+        yield* Events.emit({
+          operatorId: actor.operatorId,
+          type: "mission.completed",
+          severity: "info",
+          data: { mission_id: id, agent_id: next.agent_id, terminal_state: next.terminal_state }
+        })
+      }
       const revocation = yield* Passports.revokeBound(actor.operatorId, id, reason)
       return {
         agentId: next.agent_id,

@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { type Actor, audited, transact } from "../core/Audit.js"
 import { refuse, StackFailure } from "../core/Failure.js"
+import * as Events from "../core/Events.js"
 import { newId } from "../core/Ids.js"
 import * as Signals from "../core/Signals.js"
 import { limitsOf, ownPassport, requireLive } from "./Passports.js"
@@ -134,6 +135,14 @@ export const checkout = (actor: Actor, jti: string, request: CheckoutRequest) =>
       const signals = yield* Signals.ofPassport(jti)
       const review = signals.some((signal) => signal.severity === "critical") ? "flagged" : "clean"
       const checkoutId = newId("cout")
+      if (review === "flagged") {
+        yield* Events.emit({
+          operatorId: row.operator_id,
+          type: "passport.flagged",
+          severity: "warning",
+          data: { jti, agent_id: row.agent_id, checkout_id: checkoutId, signals: signals.map(toSignal) }
+        })
+      }
       yield* Store.checkOut({
         id: checkoutId,
         operator_id: row.operator_id,

@@ -458,7 +458,7 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
 
 /** Revokes every passport bound to a mission, with their descendants. */
 export const revokeBound = (operatorId: string, missionId: string, reason: string) =>
-  Effect.flatMap(Store.unrevoked({ operatorId, missionId }), (targets) => Revocation.revoke(targets, reason))
+  Effect.flatMap(Store.unrevoked({ operatorId, missionId }), (targets) => Revocation.revoke(operatorId, targets, reason))
 
 /**
  * Revokes a passport and, by cascade, every passport delegated from it.
@@ -476,7 +476,7 @@ export const revoke = (actor: Actor, request: RevokeRequest) =>
     },
     Effect.gen(function*() {
       const row = yield* ownPassport(actor, request.jti)
-      const revocation = yield* Revocation.revoke([row], request.reason ?? null)
+      const revocation = yield* Revocation.revoke(actor.operatorId, [row], request.reason ?? null)
       return {
         agentId: row.agent_id,
         jti: row.jti,
@@ -512,7 +512,7 @@ export const revokeAgent = (actor: Actor, request: RevokeAgentRequest) =>
       yield* Policy.operatorOnly(actor, "revoke passports in bulk")
       yield* Agents.operatorRow(actor.operatorId, request.agent_id)
       const targets = yield* Store.unrevoked({ operatorId: actor.operatorId, agentId: request.agent_id })
-      return yield* Revocation.revoke(targets, request.reason ?? null)
+      return yield* Revocation.revoke(actor.operatorId, targets, request.reason ?? null)
     })
   ).pipe(Effect.map(bulk))
 
@@ -529,7 +529,7 @@ export const revokeAll = (actor: Actor, request: RevokeAllRequest) =>
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "revoke passports in bulk")
       const targets = yield* Store.unrevoked({ operatorId: actor.operatorId })
-      return yield* Revocation.revoke(targets, request.reason ?? null)
+      return yield* Revocation.revoke(actor.operatorId, targets, request.reason ?? null)
     })
   ).pipe(Effect.map(bulk))
 

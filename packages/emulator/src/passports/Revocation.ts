@@ -8,6 +8,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import { MAX_DELEGATION_DEPTH } from "@getstack/effect/api/Passports"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Events from "../core/Events.js"
 import type { EntrySpec } from "../core/Audit.js"
 import * as Store from "./Store.js"
 
@@ -30,6 +31,7 @@ export interface Revocation {
  * that parent; passports already revoked are left as they are.
  */
 export const revoke = (
+  operatorId: string,
   targets: ReadonlyArray<Store.PassportRef>,
   reason: string | null
 ): Effect.Effect<Revocation, SqlError.SqlError, SqlClient.SqlClient> =>
@@ -57,6 +59,14 @@ export const revoke = (
       if (!seen.has(target.jti) && target.revoked_at === null) direct.push({ jti: target.jti, agentId: target.agent_id })
     }
     yield* Store.markRevoked([...direct, ...cascaded].map((r) => r.jti), now, reason)
+    for (const [revoked, cascade] of [...direct.map((r) => [r, false] as const), ...cascaded.map((r) => [r, true] as const)]) {
+      yield* Events.emit({
+        operatorId,
+        type: "passport.revoked",
+        severity: "info",
+        data: { jti: revoked.jti, agent_id: revoked.agentId, reason, cascaded: cascade }
+      })
+    }
     return { direct, cascaded }
   })
 

@@ -17,10 +17,12 @@ import {
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import { type Actor, audited } from "../core/Audit.js"
+import { type Actor, audited, refusalsAudited } from "../core/Audit.js"
 import { excerpt, refuse } from "../core/Failure.js"
+import * as Governance from "../core/Governance.js"
 import * as Paging from "../core/Paging.js"
 import * as Policy from "../core/Policy.js"
+import * as Signals from "../core/Signals.js"
 
 /** A row of `checkouts`, with its decision. Times are epoch milliseconds. */
 export interface ReviewRow {
@@ -69,13 +71,37 @@ export const list = (actor: Actor, query: ListReviewsQuery) =>
  * Decides a flagged checkout. A checkout that is not the operator's is
  * `NOT_FOUND`; one that was clean or is already decided is a `CONFLICT`.
  */
-export const decide = (actor: Actor, request: DecideReviewRequest) =>
+export const decide = (actor: Actor, request: DecideReviewRequest) => {
+  const { governance_approval_id, ...payload } = request
+  return Effect.flatMap(
+    refusalsAudited(
+      actor,
+      decideSpec,
+      Effect.zipRight(
+        Policy.operatorOnly(actor, "decide reviews"),
+        // blocking future passports is held for a human's approval (before the transaction: it outlives the refusal)
+        request.block_future === true
+          ? Governance.check(actor, "reviews.decide.block_future", payload, governance_approval_id)
+          : Effect.succeed(undefined)
+      )
+    ),
+    (approval) => decideApproved(actor, request, approval)
+  )
+}
+
+const decideSpec = {
+  action: "review.decide",
+  agentId: (result: ReviewDecided) => result.review.agent_id ?? null,
+  passportJti: (result: ReviewDecided) => result.review.passport_jti ?? null
+}
+
+const decideApproved = (actor: Actor, request: DecideReviewRequest, approval: string | undefined) =>
   audited(
     actor,
-    { action: "review.decide", agentId: (result) => result.review.agent_id ?? null, passportJti: (result) => result.review.passport_jti ?? null },
+    decideSpec,
     Effect.gen(function*() {
-      yield* Policy.operatorOnly(actor, "decide reviews")
       const sql = yield* SqlClient.SqlClient
+      yield* Governance.consume(approval)
       const [row] = yield* sql<ReviewRow>`
         SELECT * FROM checkouts WHERE id = ${request.checkout_id} AND operator_id = ${actor.operatorId}`
       if (row === undefined) return yield* refuse("NOT_FOUND", `checkout ${excerpt(request.checkout_id)} not found`)
@@ -102,7 +128,10 @@ export const decide = (actor: Actor, request: DecideReviewRequest) =>
         WHERE id = ${row.id}`
       const blocks = request.decision === "blocked" || blockFuture
       if (blocks) {
-        yield* sql`UPDATE agents SET passport_blocked = 1, updated_at = ${now} WHERE id = ${row.agent_id}`
+        const blocked = yield* sql`
+          UPDATE agents SET passport_blocked = 1, updated_at = ${now} WHERE id = ${row.agent_id} AND passport_blocked = 0
+          RETURNING id`
+        if (blocked.length > 0) yield* Signals.agentBlocked(row.operator_id, row.agent_id, `review of checkout ${row.id}`)
       }
       const [agent] = yield* sql<{ passport_blocked: number }>`SELECT passport_blocked FROM agents WHERE id = ${row.agent_id}`
       return new ReviewDecided({ review: toReview(decided), agent_blocked: agent?.passport_blocked === 1 }, {

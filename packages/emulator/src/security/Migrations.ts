@@ -21,5 +21,20 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     // a missed checkpoint is signalled once per silence
     yield* sql`ALTER TABLE passports ADD COLUMN silence_signalled_at INTEGER`
     yield* sql`CREATE INDEX passports_open ON passports (operator_id, checked_out_at, revoked_at)`
+  }),
+  "0013_governance": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // approvals asked for by operations held for a human (core/Governance.ts)
+    yield* sql`CREATE TABLE governance_approvals (
+      id TEXT PRIMARY KEY,
+      operator_id TEXT NOT NULL REFERENCES operators(id),
+      operation TEXT NOT NULL,
+      payload_hash TEXT NOT NULL,
+      status TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      decided_at INTEGER,
+      used_at INTEGER
+    )`
   })
 }

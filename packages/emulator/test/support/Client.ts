@@ -117,7 +117,24 @@ export const client = Effect.gen(function*() {
       return { result, entries }
     })
 
-  return { emulator, key, call, post, get, agent, issue, delegate, verify, auditOf }
+  /**
+   * POSTs `body` to `path` as an operation STACK holds for a human: the 403
+   * `GOVERNANCE_APPROVAL_REQUIRED` is approved through the emulator, and the
+   * same body is sent again with its `governance_approval_id`.
+   */
+  const postApproved = (path: string, body: Record<string, unknown> = {}, options: Omit<CallOptions, "json"> = {}) =>
+    Effect.gen(function*() {
+      const held = yield* post(path, body, options)
+      if (held.status !== 403 || held.json?.error?.code !== "GOVERNANCE_APPROVAL_REQUIRED") return held
+      const approvalId = held.json.error.details.approval_id as string
+      yield* Effect.orDie(emulator.decideApproval(emulator.operatorId, approvalId, "approved"))
+      return yield* post(path, { ...body, governance_approval_id: approvalId }, options)
+    })
+
+  /** Unblocks an agent, approving the governance hold on the way. */
+  const unblock = (agentId: string) => postApproved(`/v1/agents/${agentId}/unblock`)
+
+  return { emulator, key, call, post, get, agent, issue, delegate, verify, auditOf, postApproved, unblock }
 })
 
 /** A JWT's header and payload, decoded without verification. */

@@ -356,6 +356,23 @@ export const AgentJwt = {
 } as const
 
 /**
+ * Body of `POST /v1/agents/{id}/unblock`: empty, or the approval STACK asked
+ * for (`ApprovalRequiredError`) once a human granted it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnblockAgentRequest = Schema.Struct({
+  governance_approval_id: Schema.optional(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" })))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type UnblockAgentRequest = typeof UnblockAgentRequest.Type
+
+/**
  * The agents endpoints, by name.
  *
  * @since 0.1.0
@@ -381,6 +398,7 @@ export const AgentsEndpoints = {
     .addSuccess(DeletedAgent)
     .pipe(Endpoint.write),
   unblock: Endpoint.post("unblock", "/v1/agents/:id/unblock")
+    .setPayload(UnblockAgentRequest)
     .addSuccess(UnblockedAgent)
     .pipe(Endpoint.write, Endpoint.idempotent),
   enrollmentChallenge: Endpoint.post("enrollmentChallenge", "/v1/agents/:id/enrollment-challenge")

@@ -12,6 +12,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
 import { MissionsEndpoints } from "./Missions.js"
+import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
 import { ReviewsEndpoints } from "./Reviews.js"
 import { SecurityEventsEndpoints } from "./SecurityEvents.js"
@@ -103,6 +104,14 @@ export class SecurityEventsGroup extends group("security-events", SecurityEvents
 export class ReviewsGroup extends group("reviews", ReviewsEndpoints).middleware(Authorization) {}
 
 /**
+ * The notifications group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class NotificationsGroup extends group("notifications", NotificationsEndpoints).middleware(Authorization) {}
+
+/**
  * @since 0.1.0
  * @category api
  */
@@ -112,6 +121,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(PublicPassportsGroup)
   .add(MissionsGroup)
   .add(AuditGroup)
+  .add(NotificationsGroup)
   .add(SecurityEventsGroup)
   .add(ReviewsGroup)
   .annotateContext(
