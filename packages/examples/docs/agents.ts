@@ -3,7 +3,7 @@
  * file; nothing here runs on import.
  */
 // --- imports
-import { Agents, Api, StackClient } from "@getstack/effect"
+import { Agents, Api, StackClient, StackError } from "@getstack/effect"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -63,10 +63,17 @@ export const lifecycle = (id: string) =>
 // ---
 
 // --- delete-unblock
-export const unblockThenDelete = (id: string) =>
+export const unblockThenDelete = (
+  id: string,
+  // asks a human to grant the approval, and succeeds once it is granted
+  approve: (held: StackError.ApprovalRequiredError) => Effect.Effect<void>
+) =>
   Effect.gen(function*() {
     const agents = yield* Agents.Agents
-    const { agent, was_blocked } = yield* agents.unblock(id)
+    const { agent, was_blocked } = yield* agents.unblock(id).pipe(
+      Effect.catchTag("ApprovalRequiredError", (held) =>
+        Effect.zipRight(approve(held), agents.unblock(id, { governance_approval_id: held.approvalId })))
+    )
     // the agent comes back only where STACK sends it
     yield* Console.log(`${agent?.name ?? id}: was blocked ${was_blocked}, now blocked ${agent?.passport_blocked ?? false}`)
     const deleted = yield* agents.delete(id)

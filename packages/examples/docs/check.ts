@@ -6,7 +6,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Agents, Auth, Missions, Passports, Stack } from "@getstack/effect"
+import { Agents, Auth, Missions, Passports, Stack, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -43,7 +43,11 @@ const check = Effect.gen(function*() {
   yield* Console.log(`agents.ensureAgent reused: ${ensured.id === registered.id}`)
   yield* AgentsPage.registerChecked("Invoice_Bot").pipe(Effect.flip, Effect.flatMap((e) => Console.log(`agents.registerChecked: ${e._tag}`)))
   yield* AgentsPage.quickLookup(registered.id)
-  yield* Console.log(`agents.unblockThenDelete: ${yield* AgentsPage.unblockThenDelete(registered.id)}`)
+  const emulator = yield* Emulator.Emulator
+  // the emulator stands in for the human who grants the approval
+  const approve = (held: StackError.ApprovalRequiredError) =>
+    Effect.orDie(emulator.decideApproval(emulator.operatorId, held.approvalId, "approved"))
+  yield* Console.log(`agents.unblockThenDelete: ${yield* AgentsPage.unblockThenDelete(registered.id, approve)}`)
 
   yield* Console.log(`errors.findAgent: ${(yield* ErrorsPage.findAgent(registered.id))._tag}`)
   yield* Console.log(`errors.registerOnce: ${yield* ErrorsPage.registerOnce("once-bot")} / ${yield* ErrorsPage.registerOnce("once-bot")} / ${yield* ErrorsPage.registerOnce("Once")}`)
@@ -57,7 +61,6 @@ const check = Effect.gen(function*() {
   yield* Console.log(`retries.registerForBatch replayed: ${first.id === again.id}`)
   yield* Console.log(`retries.delays: ${(yield* RetriesPage.delays).join(", ")}`)
 
-  const emulator = yield* Emulator.Emulator
   const reconciled = yield* ErrorsPage.registerReconciled("lost-answer-bot").pipe(
     Effect.provide(Stack.layer({ apiKey: emulator.apiKey }).pipe(Layer.provide(LosingFirstRegister)))
   )
@@ -95,8 +98,10 @@ const hostRule = Effect.acquireUseRelease(
   (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
 )
 
+// notify: the pages' flows use services outside a passport's scope on purpose, a critical event that
+// would block an agent whose on_critical is block (security-events.md)
 const register = (name: string, accountability_mode: "enforced" | "logged" | "standard") =>
-  Effect.flatMap(Agents.Agents, (agents) => agents.register({ name, accountability_mode }))
+  Effect.flatMap(Agents.Agents, (agents) => agents.register({ name, accountability_mode, on_critical: "notify" }))
 
 const passports = Effect.gen(function*() {
   const agent = yield* register("invoice-bot", "enforced")
