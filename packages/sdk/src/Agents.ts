@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/Agents.js"
-import { pageOf, paginate, queryOf } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.AgentsEndpoints
@@ -45,9 +45,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.AgentPageSize.max
-      return paginate((request) =>
-        Effect.map(calls.list({ ...queryOf(request), limit }), (result) => pageOf(result.agents, result, request, limit))
-      )
+      return streamOf((at) => calls.list({ ...at, limit }), (page) => page.agents, limit)
     }
   }
 })

@@ -20,7 +20,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Api from "./api/Audit.js"
-import { pageOf, paginate } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 import { ResponseDecodeError } from "./StackError.js"
 
@@ -128,12 +128,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
   const listAll: Service["listAll"] = (options = {}) => {
     const limit = options.pageSize ?? Api.AuditPageSize.max
     const { pageSize: _, ...filter } = options
-    return paginate((request) =>
-      Effect.map(
-        calls.list({ ...filter, limit, cursor: request.cursor }),
-        (page) => pageOf(page.entries, { next_cursor: page.next_cursor ?? null }, request, limit)
-      )
-    )
+    return streamOf((at) => calls.list({ ...filter, limit, ...at }), (page) => page.entries, limit, { cursorOnly: true })
   }
 
   const tail: Service["tail"] = (options = {}) => {

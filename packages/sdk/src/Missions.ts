@@ -15,7 +15,7 @@ import type * as Stream from "effect/Stream"
 import * as Api from "./api/Missions.js"
 import * as PassportsApi from "./api/Passports.js"
 import * as MissionScope from "./internal/mission.js"
-import { pageOf, paginate, queryOf } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.MissionsEndpoints
@@ -79,12 +79,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.MissionPageSize.max
-      return paginate((request) =>
-        Effect.map(
-          calls.list({ ...queryOf(request), limit, status: options.status }),
-          (result) => pageOf(result.missions, result, request, limit)
-        )
-      )
+      return streamOf((at) => calls.list({ ...at, limit, status: options.status }), (page) => page.missions, limit)
     },
     scoped: (options) => MissionScope.scopedMission(calls, passports, options)
   }

@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/Notifications.js"
-import { pageOf, paginate } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.NotificationsEndpoints
@@ -70,12 +70,9 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     listAllDeliveries: (options = {}) => {
       const limit = options.pageSize ?? Api.DeliveryPageSize.max
       const { pageSize: _, ...filter } = options
-      return paginate((request) =>
-        Effect.map(
-          calls.listDeliveries({ ...filter, limit, cursor: request.cursor }),
-          (page) => pageOf(page.deliveries, { has_more: page.has_more, next_cursor: page.next_cursor ?? null }, request, limit)
-        )
-      )
+      return streamOf((at) => calls.listDeliveries({ ...filter, limit, ...at }), (page) => page.deliveries, limit, {
+        cursorOnly: true
+      })
     }
   }
 })

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/Reviews.js"
-import { pageOf, paginate, queryOf } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.ReviewsEndpoints
@@ -45,12 +45,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.ReviewPageSize.max
-      return paginate((request) =>
-        Effect.map(
-          calls.list({ ...queryOf(request), limit, status: options.status }),
-          (page) => pageOf(page.reviews, page, request, limit)
-        )
-      )
+      return streamOf((at) => calls.list({ ...at, limit, status: options.status }), (page) => page.reviews, limit)
     }
   }
 })

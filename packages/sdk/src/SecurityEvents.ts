@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import * as Api from "./api/SecurityEvents.js"
-import { pageOf, paginate, queryOf } from "./internal/pagination.js"
+import { streamOf } from "./internal/pagination.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.SecurityEventsEndpoints
@@ -44,12 +44,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     listAll: (options = {}) => {
       const limit = options.pageSize ?? Api.SecurityEventPageSize.max
-      return paginate((request) =>
-        Effect.map(
-          calls.list({ ...queryOf(request), limit, agent_id: options.agent_id }),
-          (page) => pageOf(page.events, page, request, limit)
-        )
-      )
+      return streamOf((at) => calls.list({ ...at, limit, agent_id: options.agent_id }), (page) => page.events, limit)
     }
   }
 })

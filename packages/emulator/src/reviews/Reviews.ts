@@ -22,18 +22,11 @@ import { excerpt, refuse } from "../core/Failure.js"
 import * as Governance from "../core/Governance.js"
 import * as Paging from "../core/Paging.js"
 import * as Policy from "../core/Policy.js"
+import type * as PassportStore from "../passports/Store.js"
 import * as Signals from "../core/Signals.js"
 
-/** A row of `checkouts`, with its decision. Times are epoch milliseconds. */
-export interface ReviewRow {
-  readonly id: string
-  readonly operator_id: string
-  readonly agent_id: string
-  readonly passport_jti: string
-  readonly review: "clean" | "flagged" | "approved" | "blocked"
-  readonly services_used: string
-  readonly summary: string | null
-  readonly created_at: number
+/** A row of `checkouts`, with its decision (`0012_oversight`). Times are epoch milliseconds. */
+export interface ReviewRow extends PassportStore.CheckoutRow {
   readonly decided_at: number | null
   readonly notes: string | null
   readonly block_future: number

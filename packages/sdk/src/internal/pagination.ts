@@ -50,3 +50,31 @@ export const pageOf = <A>(
     next: more ? Option.some({ page: request.page + 1, cursor: cursor ?? undefined }) : Option.none()
   }
 }
+
+/** Where a page is, as a listing's query asks for it: its number, or the previous page's cursor. */
+export type Position = { readonly page?: number; readonly cursor?: string }
+
+/**
+ * Every item of a listing endpoint, as a stream: `fetch` asks for the page at
+ * a position (the caller adds its filters and the page size, `limit`), and
+ * `items` reads the page's items. A listing that pages by cursor only
+ * (`cursorOnly`) ends where a page gives no `next_cursor`.
+ */
+export const streamOf = <P extends { readonly has_more?: boolean | undefined; readonly next_cursor?: string | null | undefined }, A, E>(
+  fetch: (position: Position) => Effect.Effect<P, E>,
+  items: (page: P) => ReadonlyArray<A>,
+  limit: number,
+  options: { readonly cursorOnly?: boolean } = {}
+): Stream.Stream<A, E> =>
+  paginate((request) =>
+    Effect.map(
+      fetch(options.cursorOnly === true ? (request.cursor === undefined ? {} : { cursor: request.cursor }) : queryOf(request)),
+      (page) =>
+        pageOf(
+          items(page),
+          options.cursorOnly === true ? { has_more: page.has_more, next_cursor: page.next_cursor ?? null } : page,
+          request,
+          limit
+        )
+    )
+  )
