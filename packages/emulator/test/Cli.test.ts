@@ -94,6 +94,27 @@ describe("the stack-emulator CLI", () => {
     }
   })
 
+  it("--no-controls serves a plan without STACK's controls: audit reads are 402 CONTROLS_REQUIRED", async () => {
+    const key = "sk_test_nocontrolsnocontrols"
+    const read = (running: Running) =>
+      fetch(`${running.base}/v1/audit`, { headers: { authorization: `Bearer ${key}` } }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { error?: { code: string } }
+      }))
+    const without = await start(["--port", "0", "--api-key", key, "--no-controls"])
+    try {
+      expect(await read(without)).toMatchObject({ status: 402, body: { error: { code: "CONTROLS_REQUIRED" } } })
+    } finally {
+      await stop(without)
+    }
+    const withControls = await start(["--port", "0", "--api-key", key])
+    try {
+      expect((await read(withControls)).status).toBe(200)
+    } finally {
+      await stop(withControls)
+    }
+  })
+
   it("generates and prints a key when none is given", async () => {
     const running = await start(["--port", "0"])
     const key = /API key:\s+(sk_test_[A-Za-z0-9]+)/.exec(running.output())?.[1]
