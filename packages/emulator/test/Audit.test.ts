@@ -187,8 +187,9 @@ describe("audit.verifyChain", () => {
           yield* TestClock.adjust("1 second")
           yield* register("chain-later", 2)
           const chain = yield* storedChain
-          expect(yield* audit.verifyChain()).toMatchObject({ valid: true, checked: 8 })
-          expect(yield* audit.verifyChain({ limit: 3 })).toMatchObject({ valid: true, checked: 3 })
+          expect(yield* audit.verifyChain()).toMatchObject({ valid: true, checked: 8, complete: true })
+          expect(yield* audit.verifyChain({ limit: 3 })).toMatchObject({ valid: true, checked: 3, complete: false })
+          expect(yield* audit.verifyChain({ limit: 8 })).toMatchObject({ valid: true, checked: 8, complete: true })
           // a range starting mid-chain is linked to the entry before it
           const range = yield* audit.verifyChain({ from: DateTime.unsafeMake(T0 + 1000) })
           expect(range).toMatchObject({ valid: true, checked: 2 })

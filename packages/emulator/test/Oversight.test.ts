@@ -141,19 +141,41 @@ describe("security events", () => {
       expect(critical.map((event) => [event.type, event.severity])).toEqual([["checkpoint_silence", "warning"]])
     })))
 
-  it.effect("a revoked passport presented again: verified, checkpointed or checked out, each is a warning", () =>
+  it.effect("a revoked passport presented again (verified, checkpointed or checked out): one warning while unresolved", () =>
     withEmulator(Effect.gen(function*() {
       const { post, verify } = yield* client
       const { passport } = yield* setup("revoked-bot")
-      expect((yield* post("/v1/passports/revoke", { jti: passport.jti, reason: "test" })).status).toBe(200)
+      const other = yield* setup("revoked-too-bot")
+      for (const jti of [passport.jti, other.passport.jti]) {
+        expect((yield* post("/v1/passports/revoke", { jti, reason: "test" })).status).toBe(200)
+      }
       expect(yield* verify(passport.token)).toMatchObject({ valid: false, reason: "revoked" })
       expectError(yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: [], actions_count: 0 }), 401, "PASSPORT_REVOKED")
-      expectError(yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: [], actions_count: 0 }), 401, "PASSPORT_REVOKED")
+      expectError(yield* post(`/v1/passports/${other.passport.jti}/checkout`, { services_used: [], actions_count: 0 }), 401, "PASSPORT_REVOKED")
+      for (let i = 0; i < 3; i++) yield* verify(passport.token)
       const events = yield* openEvents()
-      expect(events).toHaveLength(3)
-      for (const event of events) {
-        expect(event).toMatchObject({ type: "revoked_passport_use", severity: "warning", passport_jti: passport.jti })
-      }
+      expect(events.map((event) => event.passport_jti).sort()).toEqual([passport.jti, other.passport.jti].sort())
+      for (const event of events) expect(event).toMatchObject({ type: "revoked_passport_use", severity: "warning" })
+      // once resolved, the next presentation is an event again
+      const mine = events.find((event) => event.passport_jti === passport.jti)!
+      expect((yield* post(`/v1/security-events/${mine.id}/resolve`)).status).toBe(200)
+      yield* verify(passport.token)
+      expect((yield* openEvents()).filter((event) => event.passport_jti === passport.jti)).toHaveLength(1)
+    })))
+
+  it.effect("a blocked agent's enforced passport is not extended by its checkpoints: it ends with its interval", () =>
+    withEmulator(Effect.gen(function*() {
+      const { emulator, post } = yield* client
+      const { agentId, passport } = yield* setup("stopped-bot", { checkpoint_interval_seconds: 120 })
+      yield* TestClock.adjust("60 seconds")
+      const extended = yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: [], actions_count: 0 })
+      expect(Date.parse(extended.json.expires_at)).toBe(T0 + 180_000)
+      yield* emulator.blockPassports(agentId)
+      yield* TestClock.adjust("60 seconds")
+      const kept = yield* post(`/v1/passports/${passport.jti}/checkpoint`, { services_used: [], actions_count: 0 })
+      expect(kept.status).toBe(200)
+      expect(kept.json.token).toBe(extended.json.token)
+      expect(Date.parse(kept.json.expires_at)).toBe(T0 + 180_000)
     })))
 
   it.effect("the operator's alone: an agent is refused 403, another operator sees none", () =>
@@ -209,6 +231,8 @@ describe("reviews", () => {
       expect((yield* get("/v1/reviews")).json.reviews).toEqual([])
       expect((yield* get("/v1/reviews?status=blocked")).json.reviews.map((review: any) => review.checkout_id))
         .toEqual([second.checkoutId])
+      expect((yield* get("/v1/reviews?status=approved")).json.reviews.map((review: any) => review.checkout_id))
+        .toEqual([first.checkoutId])
 
       expectError(yield* post("/v1/reviews/decide", { checkout_id: second.checkoutId, decision: "approved" }), 409, "CONFLICT")
       const { passport } = yield* setup("clean-bot")
@@ -289,6 +313,12 @@ describe("governance approvals", () => {
           return (yield* post(`/v1/passports/${passport.jti}/checkout`, { services_used: ["github"], actions_count: 1 })).json
             .checkout_id as string
         })
+      // a checkout that cannot be decided is refused before any approval is asked for
+      expectError(
+        yield* post("/v1/reviews/decide", { checkout_id: "cout_unknown", decision: "blocked", block_future: true }),
+        404,
+        "NOT_FOUND"
+      )
       const held = yield* review("held-review-bot")
       approvalOf(yield* post("/v1/reviews/decide", { checkout_id: held, decision: "blocked", block_future: true }))
       expect((yield* post("/v1/reviews/decide", { checkout_id: held, decision: "blocked" })).status).toBe(200)

@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -42,7 +41,10 @@ export interface Filter {
  * @category models
  */
 export interface TailOptions extends Filter {
-  /** Epoch ms: entries from this time on. Left out: the entries written after the tail starts. */
+  /**
+   * Epoch ms: entries from this time on. Left out: the entries written after
+   * the tail starts (after the chain head's timestamp, by STACK's clock).
+   */
   readonly since?: number | undefined
   /** How long to wait between polls. Left out: 2 seconds, as STACK's CLI polls. */
   readonly interval?: Duration.DurationInput | undefined
@@ -80,7 +82,7 @@ export interface Service extends Methods<E> {
    * even when several share a timestamp or more arrive between two polls
    * than a page holds.
    */
-  readonly tail: (options?: TailOptions) => Stream.Stream<Api.AuditEntry, ErrorsOf<E["list"]>>
+  readonly tail: (options?: TailOptions) => Stream.Stream<Api.AuditEntry, ErrorsOf<E["list"] | E["chainHead"]>>
   /** Every entry from `from` to `to`, oldest first, exported in JSON page by page as the stream is read. */
   readonly exportAll: (options?: ExportOptions) => Stream.Stream<Api.AuditEntry, ErrorsOf<E["export"]>>
 }
@@ -145,10 +147,10 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
         ),
         (entries) => after(Chunk.toReadonlyArray(entries), mark)
       )
-    // from now on: what the chain already holds at the start is passed over, not emitted
-    const start: Effect.Effect<Watermark, ErrorsOf<E["list"]>> = options.since === undefined
-      ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(poll({ timestamp: now, seen: new Set() }), ([, mark]) => mark))
+    // from now on, by STACK's clock: what the chain holds at its head's time is passed over, not emitted
+    const start: Effect.Effect<Watermark, ErrorsOf<E["list"] | E["chainHead"]>> = options.since === undefined
+      ? Effect.flatMap(calls.chainHead(), (head) =>
+        Effect.map(poll({ timestamp: head.max_timestamp ?? 0, seen: new Set() }), ([, mark]) => mark))
       : Effect.succeed({ timestamp: options.since, seen: new Set() })
     return Stream.unwrap(Effect.map(start, (mark) =>
       Stream.unfoldChunkEffect(

@@ -25,7 +25,7 @@ type E = typeof Api.ReviewsEndpoints
 export interface Service extends Methods<E> {
   /** Every review of a status (`flagged` by default), newest first, page by page as the stream is read. */
   readonly listAll: (
-    options?: { readonly status?: "flagged" | "blocked" | undefined; readonly pageSize?: number | undefined }
+    options?: { readonly status?: Api.ReviewStatus | undefined; readonly pageSize?: number | undefined }
   ) => Stream.Stream<Api.Review, ErrorsOf<E["list"]>>
 }
 

@@ -27,7 +27,7 @@ import * as Policy from "../core/Policy.js"
 import * as Store from "./Store.js"
 
 const allowed = (actor: Actor, what: string) =>
-  Effect.zipRight(Plan.requireControls(what), Policy.operatorOnly(actor, what))
+  Effect.zipRight(Policy.operatorOnly(actor, what), Plan.requireControls(what))
 
 /** A page of the chain, newest first; `max_timestamp` is its latest timestamp. */
 export const list = (actor: Actor, query: ListAuditQuery) =>
@@ -78,6 +78,7 @@ export const verifyChain = (actor: Actor, query: VerifyChainQuery) =>
         : { prev_entry_hash: previous.entry_hash, timestamp: previous.timestamp }
     )
     let afterSeq = range.first - 1
+    let complete = false
     while (walk.count() < limit) {
       const rows = yield* Store.batch(operatorId, afterSeq, range.last, Math.min(BATCH, limit - walk.count()))
       for (const row of rows) {
@@ -90,10 +91,17 @@ export const verifyChain = (actor: Actor, query: VerifyChainQuery) =>
           }, { disableValidation: true })
         }
       }
-      if (rows.length === 0) break
+      if (rows.length === 0) {
+        complete = true
+        break
+      }
       afterSeq = rows[rows.length - 1]!.seq
     }
-    return new ChainVerification({ valid: true, first_break: null, checked: walk.count() }, { disableValidation: true })
+    // the limit was reached: whether entries of the range are left unwalked
+    if (!complete) complete = (yield* Store.batch(operatorId, afterSeq, range.last, 1)).length === 0
+    return new ChainVerification({ valid: true, first_break: null, checked: walk.count(), complete }, {
+      disableValidation: true
+    })
   })
 
 /** A CSV field: empty for null, quoted when it holds a comma, a quote or a line break. */

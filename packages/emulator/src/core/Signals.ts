@@ -161,6 +161,11 @@ export const raiseRevokedUse = (jti: string, how: string) =>
     const [row] = yield* sql<{ operator_id: string; agent_id: string; revoked_at: number | null }>`
       SELECT operator_id, agent_id, revoked_at FROM passports WHERE jti = ${jti}`
     if (row === undefined || row.revoked_at === null) return
+    // once per passport while unresolved: presenting a revoked token again adds nothing an operator must see twice
+    const [open] = yield* sql`
+      SELECT id FROM security_signals
+      WHERE passport_jti = ${jti} AND type = 'revoked_passport_use' AND resolved_at IS NULL LIMIT 1`
+    if (open !== undefined) return
     yield* raise({
       operatorId: row.operator_id,
       agentId: row.agent_id,

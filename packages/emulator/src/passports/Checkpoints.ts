@@ -10,6 +10,7 @@ import {
   CheckoutResult,
   type Signal
 } from "@getstack/effect/api/Passports"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -70,6 +71,14 @@ const signalRevokedUse = (jti: string, how: string) => (error: unknown) =>
     ? transact(Signals.raiseRevokedUse(jti, how))
     : Effect.void
 
+/** Whether an agent is blocked from new passports (`passport_blocked`). */
+const isBlocked = (agentId: string) =>
+  Effect.map(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql<{ passport_blocked: number }>`SELECT passport_blocked FROM agents WHERE id = ${agentId}`),
+    (rows) => rows[0]?.passport_blocked === 1
+  )
+
 /** Refuses a checkpoint or checkout of a passport that is revoked, expired or checked out. */
 const requireOpen = (row: Store.PassportRow, now: number) =>
   Effect.zipRight(
@@ -98,7 +107,8 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
       yield* Signals.raiseSilences(row.operator_id, row.agent_id)
       const signals = yield* outsideScope(row, request.services_used)
       let current = { token: Redacted.make(row.token), expiresAt: row.expires_at }
-      if (row.accountability === "enforced" && row.checkpoint_interval !== null) {
+      // a blocked agent gets no passport, nor more life for the one it holds: it ends with its interval
+      if (row.accountability === "enforced" && row.checkpoint_interval !== null && !(yield* isBlocked(row.agent_id))) {
         const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
         const resigned = yield* resign(row, exp)
         current = { token: resigned.passport.token, expiresAt: exp * 1000 }

@@ -70,17 +70,36 @@ export const decide = (actor: Actor, request: DecideReviewRequest) => {
     refusalsAudited(
       actor,
       decideSpec,
-      Effect.zipRight(
-        Policy.operatorOnly(actor, "decide reviews"),
+      Effect.gen(function*() {
+        yield* Policy.operatorOnly(actor, "decide reviews")
+        yield* undecided(actor, request.checkout_id)
         // blocking future passports is held for a human's approval (before the transaction: it outlives the refusal)
-        request.block_future === true
-          ? Governance.check(actor, "reviews.decide.block_future", payload, governance_approval_id)
-          : Effect.succeed(undefined)
-      )
+        return request.block_future === true
+          ? yield* Governance.check(actor, "reviews.decide.block_future", payload, governance_approval_id)
+          : undefined
+      })
     ),
     (approval) => decideApproved(actor, request, approval)
   )
 }
+
+/** The operator's flagged, undecided checkout: `NOT_FOUND` if it is not the operator's, a `CONFLICT` if not flagged. */
+const undecided = (actor: Actor, checkoutId: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [row] = yield* sql<ReviewRow>`
+      SELECT * FROM checkouts WHERE id = ${checkoutId} AND operator_id = ${actor.operatorId}`
+    if (row === undefined) return yield* refuse("NOT_FOUND", `checkout ${excerpt(checkoutId)} not found`)
+    if (row.review !== "flagged") {
+      return yield* refuse(
+        "CONFLICT",
+        row.review === "clean"
+          ? `checkout ${row.id} was not flagged: there is nothing to decide`
+          : `checkout ${row.id} was already decided: ${row.review}`
+      )
+    }
+    return row
+  })
 
 const decideSpec = {
   action: "review.decide",
@@ -95,17 +114,7 @@ const decideApproved = (actor: Actor, request: DecideReviewRequest, approval: st
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* Governance.consume(approval)
-      const [row] = yield* sql<ReviewRow>`
-        SELECT * FROM checkouts WHERE id = ${request.checkout_id} AND operator_id = ${actor.operatorId}`
-      if (row === undefined) return yield* refuse("NOT_FOUND", `checkout ${excerpt(request.checkout_id)} not found`)
-      if (row.review !== "flagged") {
-        return yield* refuse(
-          "CONFLICT",
-          row.review === "clean"
-            ? `checkout ${row.id} was not flagged: there is nothing to decide`
-            : `checkout ${row.id} was already decided: ${row.review}`
-        )
-      }
+      const row = yield* undecided(actor, request.checkout_id)
       const now = yield* Clock.currentTimeMillis
       const blockFuture = request.block_future === true
       const decided: ReviewRow = {

@@ -349,8 +349,10 @@ export class ChainBreakInfo extends Schema.Class<ChainBreakInfo>("ChainBreakInfo
 }) {}
 
 /**
- * Answer of `verify-chain`: `valid`, the first break when it is not, and how
- * many entries were walked.
+ * Answer of `verify-chain`: `valid`, the first break when it is not, how
+ * many entries were walked (the broken one included), and, when valid,
+ * whether the walk reached the end of the range (`complete: false` when
+ * `limit` stopped it first: `valid` then speaks for the entries walked only).
  *
  * @since 0.1.0
  * @category schemas
@@ -358,7 +360,8 @@ export class ChainBreakInfo extends Schema.Class<ChainBreakInfo>("ChainBreakInfo
 export class ChainVerification extends Schema.Class<ChainVerification>("ChainVerification")({
   valid: Schema.Boolean,
   first_break: Schema.optional(Schema.NullOr(ChainBreakInfo)),
-  checked: Schema.optional(Schema.Number)
+  checked: Schema.optional(Schema.Number),
+  complete: Schema.optional(Schema.Boolean)
 }) {}
 
 /**
@@ -423,7 +426,7 @@ export class AuditExport extends Schema.Class<AuditExport>("AuditExport")({
  */
 export const AuditExportText = Schema.String.pipe(
   HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain" })
-)
+).annotations({ identifier: "AuditExportText" })
 
 /**
  * The columns of a CSV export, in order: every field of an entry.

@@ -72,14 +72,14 @@ export class Review extends Schema.Class<Review>("Review")({
 }) {}
 
 /**
- * Query of `GET /v1/reviews`: flagged checkouts (the default) or the ones
- * decided `blocked`, newest first.
+ * Query of `GET /v1/reviews`: flagged checkouts (the default), or the ones
+ * decided `approved` or `blocked`, newest first.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ListReviewsQuery = Schema.Struct({
-  status: Schema.optional(Schema.Literal("flagged", "blocked")),
+  status: Schema.optional(ReviewStatus),
   page: Schema.optional(Page),
   cursor: Schema.optional(Cursor),
   limit: Schema.optional(Limit(ReviewPageSize.max))
