@@ -104,8 +104,8 @@ export interface Service {
   readonly signals: (operatorId: string) => Effect.Effect<ReadonlyArray<SecuritySignal>>
   /**
    * Blocks an agent from new passports (`passport_blocked`), as a review's
-   * `blocked` decision does, until `unblock`. For tests, until the reviews
-   * endpoints exist.
+   * `blocked` decision does, until `unblock`: a shortcut for tests that need a
+   * blocked agent without the review that blocks it.
    */
   readonly blockPassports: (agentId: string) => Effect.Effect<void>
   /**
