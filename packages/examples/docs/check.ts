@@ -24,6 +24,8 @@ import * as ErrorsPage from "./errors.js"
 import * as EmulatorPage from "./emulator.js"
 import * as GettingStarted from "./getting-started.js"
 import * as MissionsPage from "./missions.js"
+import * as NotificationsCheck from "./notifications.check.js"
+import * as OversightCheck from "./oversight.check.js"
 import * as PassportsPage from "./passports.js"
 import * as RetriesPage from "./retries.js"
 
@@ -183,7 +185,9 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(missions),
   Effect.zipRight(agentKeys),
   Effect.zipRight(AgentKeysPage.registerThenAct),
-  Effect.zipRight(hostRule)
+  Effect.zipRight(hostRule),
+  Effect.zipRight(OversightCheck.check),
+  Effect.zipRight(NotificationsCheck.check)
 )).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1

@@ -10,9 +10,13 @@
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
+import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { isIdempotent, pathParams } from "@getstack/effect/api/Endpoint"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
+import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
+import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
 
@@ -36,7 +40,11 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "agents.md", group: "agents", endpoints: AgentsEndpoints },
   { page: "passports.md", group: "passports", endpoints: PassportsEndpoints },
   { page: "passports.md", group: "passports-public", endpoints: PublicPassportsEndpoints },
-  { page: "missions.md", group: "missions", endpoints: MissionsEndpoints }
+  { page: "missions.md", group: "missions", endpoints: MissionsEndpoints },
+  { page: "audit.md", group: "audit", endpoints: AuditEndpoints },
+  { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
+  { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
+  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

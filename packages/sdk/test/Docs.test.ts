@@ -1,7 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
+import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
+import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
+import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { blocks, type Endpoints, markersOf, methodsTable, readBlock } from "../../examples/docs/methods.js"
@@ -14,7 +18,11 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "agents.md", group: "agents", endpoints: AgentsEndpoints },
   { page: "passports.md", group: "passports", endpoints: PassportsEndpoints },
   { page: "passports.md", group: "passports-public", endpoints: PublicPassportsEndpoints },
-  { page: "missions.md", group: "missions", endpoints: MissionsEndpoints }
+  { page: "missions.md", group: "missions", endpoints: MissionsEndpoints },
+  { page: "audit.md", group: "audit", endpoints: AuditEndpoints },
+  { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
+  { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
+  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints }
 ]
 
 const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"
