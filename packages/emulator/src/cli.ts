@@ -15,11 +15,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { parseArgs } from "node:util"
+import * as Governance from "./core/Governance.js"
 import * as Operators from "./core/Operators.js"
 import * as Database from "./Database.js"
 import * as Emulator from "./Emulator.js"
 
-const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared] [--no-controls]
+const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared] [--no-controls] [--governance none|OP,…]
        stack-emulator operators create --db ./stack.db [--name NAME]
 
   --port      port to listen on (0 picks a free one)          default 4010
@@ -34,6 +35,9 @@ const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./st
   --no-controls
               serve a plan without STACK's controls: the audit reads and the mission listing answer
               402 CONTROLS_REQUIRED
+  --governance
+              the operations held for a human's approval: none, or a comma-separated list of
+              ${Governance.GOVERNED_OPERATIONS.join(", ")}     default: all of them
   --help      this text
 
   operators create   creates an operator with a new API key in the --db file and prints both
@@ -59,14 +63,23 @@ const parse = (argv: ReadonlyArray<string>) => {
       "api-key": { type: "string", multiple: true },
       "check-declared": { type: "boolean", default: false },
       "no-controls": { type: "boolean", default: false },
+      governance: { type: "string" },
       help: { type: "boolean", default: false }
     },
     strict: true
   })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535, not ${values.port}`)
+  const governance = values.governance === undefined ? undefined : values.governance === "none"
+    ? []
+    : values.governance.split(",").map((operation) => operation.trim())
+  const unknown = governance?.find((operation) => !(Governance.GOVERNED_OPERATIONS as ReadonlyArray<string>).includes(operation))
+  if (unknown !== undefined) {
+    throw new Error(`--governance takes none or some of ${Governance.GOVERNED_OPERATIONS.join(", ")}, not ${unknown}`)
+  }
   return {
     port,
+    governance: governance as ReadonlyArray<Governance.GovernedOperation> | undefined,
     host: values.host,
     db: values.db,
     apiKeys: [...new Set(values["api-key"] ?? [])],
@@ -175,7 +188,8 @@ const main = (argv: ReadonlyArray<string>) => {
       apiKey: args.apiKeys[0],
       extraApiKeys: args.apiKeys.slice(1),
       checkDeclaredErrors: args.checkDeclared ? true : undefined,
-      controls: args.controls
+      controls: args.controls,
+      governance: args.governance
     }))
   )
   NodeRuntime.runMain(Layer.launch(serverLayer).pipe(

@@ -6,7 +6,7 @@
  * controls, 403 for an agent.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Audit, StackError } from "@getstack/effect"
+import { Agents, Audit, AuditChain, StackError } from "@getstack/effect"
 import { type AuditEntry, CSV_COLUMNS } from "@getstack/effect/api/Audit"
 import { Emulator } from "@getstack/emulator"
 import * as Chunk from "effect/Chunk"
@@ -200,6 +200,9 @@ describe("audit.verifyChain", () => {
             checked: 5,
             first_break: { entry_id: chain[4]!.entry_id, position: 4, reason: "hash_mismatch" }
           })
+          // the client, trusting nothing of the server, finds the same break in an export of the chain
+          const exported = yield* AuditChain.verify(audit.exportAll({ pageSize: 3 }))
+          expect(exported).toMatchObject({ _tag: "Broken", index: 4, entry_id: chain[4]!.entry_id, reason: "hash_mismatch" })
           // a range after the tampered entry does not see it
           expect(yield* audit.verifyChain({ from: DateTime.unsafeMake(T0 + 1000) })).toMatchObject({ valid: true })
           yield* tamper(file, "UPDATE audit_entries SET action = ? WHERE entry_id = ?", chain[4]!.action, chain[4]!.entry_id)
@@ -207,10 +210,20 @@ describe("audit.verifyChain", () => {
 
           yield* tamper(file, "UPDATE audit_entries SET prev_entry_hash = ? WHERE entry_id = ?", "f".repeat(64), chain[2]!.entry_id)
           expect((yield* audit.verifyChain()).first_break).toMatchObject({ position: 2, reason: "link_mismatch" })
+          expect(yield* AuditChain.verify(audit.exportAll())).toMatchObject({ _tag: "Broken", index: 2, reason: "link_mismatch" })
           yield* tamper(file, "UPDATE audit_entries SET prev_entry_hash = ? WHERE entry_id = ?", chain[1]!.entry_hash, chain[2]!.entry_id)
 
           yield* tamper(file, "UPDATE audit_entries SET timestamp = ? WHERE entry_id = ?", T0 - 1, chain[7]!.entry_id)
           expect((yield* audit.verifyChain()).first_break).toMatchObject({ position: 7, reason: "out_of_order" })
+          expect(yield* AuditChain.verify(audit.exportAll())).toMatchObject({ _tag: "Broken", index: 7, reason: "out_of_order" })
+          // intact again but for the last entry's removal: only a pinned head tells
+          yield* tamper(file, "UPDATE audit_entries SET timestamp = ? WHERE entry_id = ?", chain[7]!.timestamp, chain[7]!.entry_id)
+          const head = yield* audit.chainHead()
+          yield* tamper(file, "DELETE FROM audit_entries WHERE entry_id = ?", chain[7]!.entry_id)
+          expect(yield* audit.verifyChain()).toMatchObject({ valid: true })
+          expect(yield* AuditChain.verify(audit.exportAll())).toMatchObject({ _tag: "Valid", count: 7 })
+          expect(yield* AuditChain.verify(audit.exportAll(), { trustedHead: { entry_hash: head.entry_hash, count: head.count } }))
+            .toMatchObject({ _tag: "Broken", index: 7, reason: "truncated" })
         }),
         { filename: file }
       )

@@ -94,7 +94,7 @@ describe("the stack-emulator CLI", () => {
     }
   })
 
-  it("--no-controls serves a plan without STACK's controls: audit reads are 402 CONTROLS_REQUIRED", async () => {
+  it("--no-controls: audit reads are 402 CONTROLS_REQUIRED; --governance none holds nothing", async () => {
     const key = "sk_test_nocontrolsnocontrols"
     const read = (running: Running) =>
       fetch(`${running.base}/v1/audit`, { headers: { authorization: `Bearer ${key}` } }).then(async (response) => ({
@@ -107,9 +107,20 @@ describe("the stack-emulator CLI", () => {
     } finally {
       await stop(without)
     }
-    const withControls = await start(["--port", "0", "--api-key", key])
+    const withControls = await start(["--port", "0", "--api-key", key, "--governance", "none"])
     try {
       expect((await read(withControls)).status).toBe(200)
+      // --governance none: unblocking is not held for an approval
+      const registered = await fetch(`${withControls.base}/v1/agents/register`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "free-bot" })
+      }).then((response) => response.json() as Promise<{ id: string }>)
+      const unblocked = await fetch(`${withControls.base}/v1/agents/${registered.id}/unblock`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` }
+      })
+      expect(unblocked.status).toBe(200)
     } finally {
       await stop(withControls)
     }
@@ -213,5 +224,8 @@ describe("the stack-emulator CLI", () => {
     const badKey = await exitOf(["--port", "0", "--api-key", "not-a-key"])
     expect(badKey.code).toBe(1)
     expect(badKey.output).toMatch(/sk_live_/)
+    const badGovernance = await exitOf(["--port", "0", "--governance", "agents.unblock,agents.delete"])
+    expect(badGovernance.code).toBe(2)
+    expect(badGovernance.output).toContain("agents.delete")
   })
 })
