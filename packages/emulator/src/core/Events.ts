@@ -12,6 +12,7 @@ import type { WebhookEventType } from "@getstack/effect/api/Webhooks"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Delivery from "../notifications/Delivery.js"
+import type * as Store from "../notifications/Store.js"
 import { newId } from "./Ids.js"
 
 /** An event to emit. */
@@ -23,16 +24,8 @@ export interface EmitInput {
   readonly data: Record<string, unknown>
 }
 
-/** A row of `events`. Times are epoch milliseconds. */
-export interface EventRow {
-  readonly id: string
-  readonly operator_id: string
-  readonly type: WebhookEventType
-  readonly severity: Severity
-  /** JSON object. */
-  readonly data: string
-  readonly created_at: number
-}
+/** A row of `events` (kept with the notifications' rows, which read it). */
+export type EventRow = Store.EventRow
 
 /** What `emit` did: the event stored, and how many deliveries it made. */
 export interface Emitted {

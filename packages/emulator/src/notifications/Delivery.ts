@@ -30,7 +30,6 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type { EventRow } from "../core/Events.js"
 import { excerpt } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as Store from "./Store.js"
@@ -57,7 +56,7 @@ const encodeEvent = Schema.encodeSync(WebhookEvent)
  * JSON (`id`, `type`, `created_at` in ISO-8601, `operator_id`, `data`). The
  * same bytes on every attempt.
  */
-export const bodyOf = (event: EventRow): string => {
+export const bodyOf = (event: Store.EventRow): string => {
   const encoded = encodeEvent(
     new WebhookEvent({
       id: event.id,
@@ -95,7 +94,7 @@ export const wake: Effect.Effect<void, never, SqlClient.SqlClient> = Effect.map(
  * email or SMS. Whether the destination may receive it is the caller's to
  * judge. Returns the delivery's id.
  */
-export const enqueue = (event: EventRow, destination: Store.DestinationRow): Sql<string> =>
+export const enqueue = (event: Store.EventRow, destination: Store.DestinationRow): Sql<string> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     const webhook = destination.channel_type === "webhook"
@@ -133,7 +132,7 @@ export const enqueue = (event: EventRow, destination: Store.DestinationRow): Sql
  * take it (see `Events.emit`), and wakes the worker when a webhook is among
  * them. Returns how many deliveries it made.
  */
-export const route = (event: EventRow): Sql<number> =>
+export const route = (event: Store.EventRow): Sql<number> =>
   Effect.gen(function*() {
     const destinations = yield* Store.routedDestinations(event.operator_id, event.type, event.severity)
     for (const destination of destinations) yield* enqueue(event, destination)

@@ -15,13 +15,24 @@ import {
   NotificationRule,
   type Severity
 } from "@getstack/effect/api/Notifications"
+import type { WebhookEventType } from "@getstack/effect/api/Webhooks"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
-import type { EventRow } from "../core/Events.js"
 import * as Paging from "../core/Paging.js"
 
 type Sql<A> = Effect.Effect<A, SqlError.SqlError, SqlClient.SqlClient>
+
+/** A row of `events`. Times are epoch milliseconds. */
+export interface EventRow {
+  readonly id: string
+  readonly operator_id: string
+  readonly type: WebhookEventType
+  readonly severity: Severity
+  /** JSON object. */
+  readonly data: string
+  readonly created_at: number
+}
 
 /** A row of `notification_destinations`. Times are epoch milliseconds. */
 export interface DestinationRow {
