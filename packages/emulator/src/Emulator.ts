@@ -26,7 +26,6 @@ import * as AgentsStore from "./agents/Store.js"
 import { transact } from "./core/Audit.js"
 import * as AuditLog from "./core/AuditLog.js"
 import * as Events from "./core/Events.js"
-import type * as Failure from "./core/Failure.js"
 import * as Governance from "./core/Governance.js"
 import * as Operators from "./core/Operators.js"
 import * as Signals from "./core/Signals.js"
@@ -116,7 +115,7 @@ export interface Service {
     operatorId: string,
     approvalId: string,
     decision: "approved" | "rejected"
-  ) => Effect.Effect<void, Failure.StackFailure>
+  ) => Effect.Effect<void, ApprovalDecisionError>
   /**
    * Emits an event for an operator, as a domain action does (`core/Events`):
    * routed by its rules to its verified destinations. For tests, until every
@@ -160,6 +159,18 @@ export class Emulator extends Context.Tag("@getstack/emulator/Emulator")<Emulato
 export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   readonly message: string
   readonly cause?: unknown
+}> {}
+
+/**
+ * `decideApproval` could not decide: the operator has no such approval, or it
+ * was already approved or rejected.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApprovalDecisionError extends Data.TaggedError("ApprovalDecisionError")<{
+  readonly reason: "not_found" | "already_decided"
+  readonly message: string
 }> {}
 
 /** `STACK_EMULATOR_CHECK_DECLARED=true`: the default of `Options.checkDeclaredErrors`. */
@@ -231,7 +242,13 @@ const make = (options: Options) =>
       decideApproval: (operatorId, approvalId, decision) =>
         Effect.asVoid(
           Effect.provide(Governance.decide(operatorId, approvalId, decision), database).pipe(
-            Effect.catchTag("SqlError", Effect.die)
+            Effect.catchTag("SqlError", Effect.die),
+            Effect.mapError((failure) =>
+              new ApprovalDecisionError({
+                reason: failure.code === "NOT_FOUND" ? "not_found" : "already_decided",
+                message: failure.message
+              })
+            )
           )
         ),
       emit: (event) =>

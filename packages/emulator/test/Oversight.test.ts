@@ -290,6 +290,11 @@ describe("governance approvals", () => {
       yield* TestClock.adjust("24 hours")
       expectError(yield* resend(second, late), 403, "GOVERNANCE_APPROVAL_INVALID")
       expectError(yield* resend(second, "gvr_unknown"), 403, "GOVERNANCE_APPROVAL_INVALID")
+      // the emulator's stand-in for the approval page refuses what it cannot decide
+      expect(yield* Effect.flip(emulator.decideApproval(emulator.operatorId, "gvr_unknown", "approved")))
+        .toMatchObject({ _tag: "ApprovalDecisionError", reason: "not_found" })
+      expect(yield* Effect.flip(emulator.decideApproval(emulator.operatorId, late, "rejected")))
+        .toMatchObject({ _tag: "ApprovalDecisionError", reason: "already_decided" })
       // an unknown agent is refused before any approval is asked for
       expectError(yield* post("/v1/agents/agt_nobody/unblock"), 404, "NOT_FOUND")
     })))
