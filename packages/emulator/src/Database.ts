@@ -14,6 +14,7 @@ import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as NotificationsMigrations from "./notifications/Migrations.js"
 import * as PassportsMigrations from "./passports/Migrations.js"
+import * as ScanMigrations from "./scan/Migrations.js"
 import * as SecurityMigrations from "./security/Migrations.js"
 
 type Migrations = Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
@@ -48,7 +49,8 @@ export const migrations: Migrations = merge(
   MissionsMigrations.migrations,
   AuditMigrations.migrations,
   SecurityMigrations.migrations,
-  NotificationsMigrations.migrations
+  NotificationsMigrations.migrations,
+  ScanMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

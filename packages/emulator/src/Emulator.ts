@@ -71,6 +71,8 @@ export interface Options {
    * `reviews.decide` with `block_future`, `notifications.addDestination`.
    */
   readonly governance?: ReadonlyArray<Governance.GovernedOperation> | undefined
+  /** Scans each operator may run in a calendar month (UTC), past which `scan` is 403 `TIER_LIMIT_EXCEEDED`. Left out: 10,000. */
+  readonly scanQuota?: number | undefined
 }
 
 /**
@@ -226,7 +228,8 @@ const make = (options: Options) =>
     const app = yield* App.make({
       checkDeclaredErrors,
       controls: options.controls ?? true,
-      governance: new Set(options.governance ?? Governance.GOVERNED_OPERATIONS)
+      governance: new Set(options.governance ?? Governance.GOVERNED_OPERATIONS),
+      scanQuota: options.scanQuota ?? 10_000
     })
     const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
@@ -309,10 +312,10 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, governance, ...clientOptions } = options
+  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, governance, scanQuota, ...clientOptions } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls, governance })))
+  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls, governance, scanQuota })))
 }
 
 /**

@@ -16,6 +16,7 @@ import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
 import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
+import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
@@ -44,7 +45,8 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "audit.md", group: "audit", endpoints: AuditEndpoints },
   { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
   { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
-  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints }
+  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints },
+  { page: "scan.md", group: "scan", endpoints: ScanEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

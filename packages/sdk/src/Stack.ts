@@ -21,6 +21,7 @@ import * as Missions from "./Missions.js"
 import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
 import * as Reviews from "./Reviews.js"
+import * as Scan from "./Scan.js"
 import * as SecurityEvents from "./SecurityEvents.js"
 import * as StackClient from "./StackClient.js"
 import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
@@ -36,6 +37,7 @@ export interface Service {
   readonly audit: Audit.Service
   readonly securityEvents: SecurityEvents.Service
   readonly reviews: Reviews.Service
+  readonly scan: Scan.Service
   readonly notifications: Notifications.Service
   readonly client: StackClient.Service
 }
@@ -61,6 +63,7 @@ export type Services =
   | Audit.Audit
   | SecurityEvents.SecurityEvents
   | Reviews.Reviews
+  | Scan.Scan
   | Notifications.Notifications
 
 /**
@@ -81,6 +84,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       audit: yield* Audit.Audit,
       securityEvents: yield* SecurityEvents.SecurityEvents,
       reviews: yield* Reviews.Reviews,
+      scan: yield* Scan.Scan,
       notifications: yield* Notifications.Notifications,
       client: yield* StackClient.StackClient
     }
@@ -92,6 +96,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     Audit.layer,
     SecurityEvents.layer,
     Reviews.layer,
+    Scan.layer,
     Notifications.layer
   )))
 

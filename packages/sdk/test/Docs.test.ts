@@ -5,6 +5,7 @@ import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
 import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
+import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -22,7 +23,8 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "audit.md", group: "audit", endpoints: AuditEndpoints },
   { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
   { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
-  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints }
+  { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints },
+  { page: "scan.md", group: "scan", endpoints: ScanEndpoints }
 ]
 
 const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"

@@ -50,6 +50,7 @@ export type IdPrefix =
   | "msg"
   | "ndst"
   | "nrul"
+  | "scn"
 
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`

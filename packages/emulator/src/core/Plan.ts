@@ -20,3 +20,11 @@ export const requireControls = (feature: string): Effect.Effect<void, StackFailu
     Controls,
     (enabled) => enabled ? Effect.void : refuse("CONTROLS_REQUIRED", `${feature} needs STACK's controls, which this plan does not include`)
   )
+
+/** Scans an operator may run in a calendar month (UTC): STACK's monthly quota, 10,000 unless provided otherwise. */
+export class ScanQuota extends Context.Reference<ScanQuota>()("@getstack/emulator/ScanQuota", {
+  defaultValue: () => 10_000
+}) {}
+
+/** The plan's name, as `scan.usage` reports it. */
+export const PLAN_NAME = "emulator"

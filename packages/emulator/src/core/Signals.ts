@@ -20,7 +20,8 @@ export type Severity = "info" | "warning" | "critical"
 export interface SecuritySignal {
   readonly id: string
   readonly operator_id: string
-  readonly agent_id: string
+  /** The agent it is about; `null` for content scanned with the operator's key for no agent. */
+  readonly agent_id: string | null
   readonly passport_jti: string | null
   readonly type: string
   readonly severity: Severity
@@ -32,7 +33,7 @@ export interface SecuritySignal {
 /** Records a signal. */
 export const raise = (signal: {
   readonly operatorId: string
-  readonly agentId: string
+  readonly agentId: string | null
   readonly passportJti: string | null
   readonly type: string
   readonly severity: Severity
@@ -58,7 +59,7 @@ export const raise = (signal: {
       severity: row.severity,
       data: { id: row.id, type: row.type, agent_id: row.agent_id, passport_jti: row.passport_jti, detail: row.detail }
     })
-    if (row.severity !== "info") yield* react(row)
+    if (row.severity !== "info" && row.agent_id !== null) yield* react({ ...row, agent_id: row.agent_id })
     return row
   })
 
@@ -67,7 +68,7 @@ export const raise = (signal: {
  * new passports (`PASSPORT_BLOCKED` until `agents.unblock`), recorded in the
  * chain as `agent.block`.
  */
-const react = (signal: SecuritySignal) =>
+const react = (signal: SecuritySignal & { readonly agent_id: string }) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const reaction = signal.severity === "critical" ? sql`on_critical` : sql`on_warning`

@@ -18,9 +18,10 @@ import * as MissionsHandlers from "../missions/Handlers.js"
 import * as NotificationsHandlers from "../notifications/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
 import * as ReviewsHandlers from "../reviews/Handlers.js"
+import * as ScanHandlers from "../scan/Handlers.js"
 import * as SecurityEventsHandlers from "../security/Handlers.js"
 import * as Governance from "../core/Governance.js"
-import { Controls } from "../core/Plan.js"
+import { Controls, ScanQuota } from "../core/Plan.js"
 import * as Authorization from "./Authorization.js"
 import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
@@ -78,6 +79,8 @@ export interface Options {
   readonly controls: boolean
   /** The operations held for a human's approval (see `core/Governance`). */
   readonly governance: ReadonlySet<Governance.GovernedOperation>
+  /** Scans an operator may run a month (see `core/Plan`). */
+  readonly scanQuota: number
 }
 
 /**
@@ -96,13 +99,15 @@ export const make = (options: Options) =>
       ...SecurityEventsHandlers.routes,
       ...ReviewsHandlers.routes,
       ...NotificationsHandlers.routes,
+      ...ScanHandlers.routes,
       ...approvalRoutes,
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
     const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors).pipe(
       Context.add(Controls, options.controls),
-      Context.add(Governance.Governed, options.governance)
+      Context.add(Governance.Governed, options.governance),
+      Context.add(ScanQuota, options.scanQuota)
     )
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest

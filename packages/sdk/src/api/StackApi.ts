@@ -15,6 +15,7 @@ import { MissionsEndpoints } from "./Missions.js"
 import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
 import { ReviewsEndpoints } from "./Reviews.js"
+import { ScanEndpoints } from "./Scan.js"
 import { SecurityEventsEndpoints } from "./SecurityEvents.js"
 
 /**
@@ -104,6 +105,14 @@ export class SecurityEventsGroup extends group("security-events", SecurityEvents
 export class ReviewsGroup extends group("reviews", ReviewsEndpoints).middleware(Authorization) {}
 
 /**
+ * The scan group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class ScanGroup extends group("scan", ScanEndpoints).middleware(Authorization) {}
+
+/**
  * The notifications group.
  *
  * @since 0.1.0
@@ -124,6 +133,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(NotificationsGroup)
   .add(SecurityEventsGroup)
   .add(ReviewsGroup)
+  .add(ScanGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",
