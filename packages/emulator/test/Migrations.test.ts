@@ -58,3 +58,36 @@ describe("0008_audit_heads", () => {
       expect(next.prev_entry_hash).toBe("ccc-hash".padEnd(64, "0"))
     }).pipe(Effect.provide(Sqlite.layer(":memory:"))))
 })
+
+describe("0014_scan", () => {
+  it.effect("rebuilds security_signals keeping every row, and lets a signal name no agent", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* migrateWith(before(14))
+      const operator = yield* Operators.create({ name: "kept" })
+      const row = {
+        id: "sig_kept",
+        operator_id: operator.operator.id,
+        agent_id: "agt_kept",
+        passport_jti: "pp_kept",
+        type: "credential_outside_scope",
+        severity: "critical",
+        detail: "github",
+        created_at: 1_700_000_000_000,
+        resolved_at: null
+      }
+      yield* sql`INSERT INTO security_signals ${sql.insert(row)}`
+      yield* migrateWith(migrations)
+      expect(yield* sql`SELECT * FROM security_signals`).toEqual([row])
+      yield* sql`INSERT INTO security_signals ${sql.insert({ ...row, id: "sig_none", agent_id: null })}`
+      const indexes = yield* sql<{ name: string }>`
+        SELECT name FROM sqlite_master
+        WHERE type = 'index' AND tbl_name = 'security_signals' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name`
+      expect(indexes.map((index) => index.name)).toEqual([
+        "security_signals_by_operator",
+        "security_signals_by_passport",
+        "security_signals_open",
+        "security_signals_open_by_agent"
+      ])
+    }).pipe(Effect.provide(Sqlite.layer(":memory:"))))
+})
