@@ -210,7 +210,7 @@ const makeWalker = (options: VerifyOptions | undefined) => {
  * @since 0.1.0
  * @category models
  */
-export type Entries = Stream.Stream<Entry, any, any> | Iterable<Entry>
+export type Entries = Stream.Stream<Entry, unknown, unknown> | Iterable<Entry>
 
 /**
  * The error of a stream of entries (`never` for an `Iterable`).

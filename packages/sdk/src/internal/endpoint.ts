@@ -76,10 +76,10 @@ const Proto = {
       middlewares: new Set([...this.middlewares, middleware])
     })
   },
-  annotate(this: Any, tag: Context.Tag<any, any>, value: any) {
+  annotate<I, S>(this: Any, tag: Context.Tag<I, S>, value: S) {
     return makeProto({ ...this, annotations: Context.add(this.annotations, tag, value) })
   },
-  annotateContext(this: Any, context: Context.Context<any>) {
+  annotateContext<I>(this: Any, context: Context.Context<I>) {
     return makeProto({ ...this, annotations: Context.merge(this.annotations, context) })
   }
 }
