@@ -14,8 +14,10 @@ import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as NotificationsMigrations from "./notifications/Migrations.js"
 import * as PassportsMigrations from "./passports/Migrations.js"
+import * as ProxyMigrations from "./proxy/Migrations.js"
 import * as ScanMigrations from "./scan/Migrations.js"
 import * as SecurityMigrations from "./security/Migrations.js"
+import * as ServicesMigrations from "./services/Migrations.js"
 
 type Migrations = Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
 
@@ -50,7 +52,9 @@ export const migrations: Migrations = merge(
   AuditMigrations.migrations,
   SecurityMigrations.migrations,
   NotificationsMigrations.migrations,
-  ScanMigrations.migrations
+  ScanMigrations.migrations,
+  ServicesMigrations.migrations,
+  ProxyMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

@@ -18,6 +18,7 @@ import * as Stack from "@getstack/effect/Stack"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -29,10 +30,12 @@ import * as Events from "./core/Events.js"
 import * as Governance from "./core/Governance.js"
 import * as Operators from "./core/Operators.js"
 import * as Signals from "./core/Signals.js"
+import * as Vault from "./core/Vault.js"
 import * as Database from "./Database.js"
 import * as App from "./http/App.js"
 import * as Server from "./http/Server.js"
 import * as Delivery from "./notifications/Delivery.js"
+import * as ProxyModule from "./proxy/Proxy.js"
 import * as Signing from "./passports/Signing.js"
 
 /**
@@ -73,6 +76,27 @@ export interface Options {
   readonly governance?: ReadonlyArray<Governance.GovernedOperation> | undefined
   /** Scans each operator may run in a calendar month (UTC), past which `scan` is 403 `TIER_LIMIT_EXCEEDED`. Left out: 10,000. */
   readonly scanQuota?: number | undefined
+  /**
+   * The vault's key (32 bytes, or their hex or base64), which seals every
+   * connection's secret (AES-256-GCM). It is never stored in the database:
+   * keep it apart, and give the same key to every run over the same
+   * `filename`, or the emulator refuses to start. Left out: for a database
+   * file, the key in the file beside it, `<filename>.vault-key` (created,
+   * readable by its owner only, when missing); in memory, a new random key.
+   */
+  readonly vaultKey?: Redacted.Redacted<Uint8Array | string> | Uint8Array | string | undefined
+  /** A file holding the vault's key in hex, created with a new key when missing (instead of `vaultKey`). */
+  readonly vaultKeyFile?: string | undefined
+  /**
+   * Hosts each service's proxied calls may also go to, over http or https,
+   * beside the catalog's (https only): `{ slack: ["127.0.0.1:4567"] }` points
+   * the proxy at a local server in tests. `*.` matches any subdomain.
+   */
+  readonly proxyHosts?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
+  /** How long the proxy waits for a service's answer. Left out: 30 s, as STACK. */
+  readonly proxyTimeout?: Duration.DurationInput | undefined
+  /** The largest answer the proxy reads from a service. Left out: 10 MB, as STACK. */
+  readonly proxyMaxResponseBytes?: number | undefined
 }
 
 /**
@@ -190,8 +214,37 @@ const checkDeclaredConfig = Config.string("STACK_EMULATOR_CHECK_DECLARED").pipe(
 const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   effect.pipe(Effect.withTracerEnabled(false), HttpMiddleware.withTracerDisabledWhenEffect(() => true))
 
-/** What the emulator's app needs from context: its database and signing key. */
-type AppContext = SqlClient.SqlClient | Signing.SigningKey
+/** What the emulator's app needs from context: its database, signing key and vault key. */
+type AppContext = SqlClient.SqlClient | Signing.SigningKey | Vault.VaultKey
+
+/** The vault's key from the option (or the key file beside the database), checked against the database's vault. */
+const vaultKeyOf = (option: Options["vaultKey"], keyFile: string | undefined, filename: string | undefined) =>
+  Effect.gen(function*() {
+    const file = keyFile ?? (filename === undefined || filename === ":memory:" ? undefined : `${filename}.vault-key`)
+    const given = Redacted.isRedacted(option) ? Redacted.value(option) : option ??
+      (file === undefined ? undefined : yield* Vault.keyFile(file).pipe(
+        Effect.mapError((cause) => new EmulatorStartError({ message: `could not read or create the vault key file: ${cause.message}`, cause }))
+      ))
+    const bytes = given === undefined
+      ? Vault.generateKey()
+      : typeof given === "string"
+      ? Vault.parseKey(given)
+      : given.length === Vault.KEY_BYTES
+      ? given
+      : undefined
+    if (bytes === undefined) {
+      return yield* new EmulatorStartError({ message: `the vault key must be ${Vault.KEY_BYTES} bytes (64 hex characters, or base64)` })
+    }
+    const key = Vault.keyOf(bytes)
+    if (!(yield* Effect.orDie(Vault.checkKey(key)))) {
+      return yield* new EmulatorStartError({
+        message: given === undefined
+          ? "this database's vault was sealed with a key: pass the same vault key (vaultKey, --vault-key-file) to open it"
+          : "the vault key does not open this database's vault: it was sealed with another key"
+      })
+    }
+    return key
+  })
 
 /**
  * Each emulator's app before its context is provided, with that context:
@@ -223,13 +276,23 @@ const make = (options: Options) =>
     const defaultOperator = yield* withDatabase(Operators.ensureDefault(apiKey))
     for (const key of extraApiKeys) yield* withDatabase(Operators.ensureOwn(key))
     const signingKey = yield* withDatabase(Signing.loadOrCreate)
-    const context = Context.add(database, Signing.SigningKey, signingKey)
+    const vaultKey = yield* Effect.provide(vaultKeyOf(options.vaultKey, options.vaultKeyFile, options.filename), database)
+    const context = Context.add(database, Signing.SigningKey, signingKey).pipe(Context.add(Vault.VaultKey, vaultKey))
     yield* Delivery.start.pipe(Effect.provide(database), Effect.provide(FetchHttpClient.layer))
     const app = yield* App.make({
       checkDeclaredErrors,
       controls: options.controls ?? true,
       governance: new Set(options.governance ?? Governance.GOVERNED_OPERATIONS),
-      scanQuota: options.scanQuota ?? 10_000
+      scanQuota: options.scanQuota ?? 10_000,
+      proxy: {
+        hosts: Object.fromEntries(
+          Object.entries(options.proxyHosts ?? {}).map(([service, hosts]) => [service, hosts.map((host) => host.toLowerCase())])
+        ),
+        timeoutMs: options.proxyTimeout === undefined
+          ? ProxyModule.defaultSettings.timeoutMs
+          : Duration.toMillis(Duration.decode(options.proxyTimeout)),
+        maxResponseBytes: options.proxyMaxResponseBytes ?? ProxyModule.defaultSettings.maxResponseBytes
+      }
     })
     const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
     const handler = HttpAppModule.toWebHandlerRuntime(runtime)(app)
@@ -312,10 +375,37 @@ export const layerInProcess = (options: Options = {}): Layer.Layer<Emulator | Ht
 export const layerStack = (
   options: Options & Stack.ClientOptions = {}
 ): Layer.Layer<Stack.Services | Emulator, EmulatorStartError> => {
-  const { apiKey, checkDeclaredErrors, controls, extraApiKeys, filename, governance, scanQuota, ...clientOptions } = options
+  const {
+    apiKey,
+    checkDeclaredErrors,
+    controls,
+    extraApiKeys,
+    filename,
+    governance,
+    proxyHosts,
+    proxyMaxResponseBytes,
+    proxyTimeout,
+    scanQuota,
+    vaultKey,
+    vaultKeyFile,
+    ...clientOptions
+  } = options
   return Layer.unwrapEffect(
     Effect.map(Emulator, (emulator) => Stack.layer({ ...clientOptions, apiKey: emulator.apiKey }))
-  ).pipe(Layer.provideMerge(layerInProcess({ filename, apiKey, extraApiKeys, checkDeclaredErrors, controls, governance, scanQuota })))
+  ).pipe(Layer.provideMerge(layerInProcess({
+    filename,
+    apiKey,
+    extraApiKeys,
+    checkDeclaredErrors,
+    controls,
+    governance,
+    scanQuota,
+    vaultKey,
+    vaultKeyFile,
+    proxyHosts,
+    proxyTimeout,
+    proxyMaxResponseBytes
+  })))
 }
 
 /**

@@ -21,6 +21,7 @@ import * as Database from "./Database.js"
 import * as Emulator from "./Emulator.js"
 
 const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./stack.db] [--api-key sk_test_…]… [--check-declared] [--no-controls] [--governance none|OP,…]
+                      [--vault-key-file FILE] [--proxy-host SERVICE=HOST[:PORT]]…
        stack-emulator operators create --db ./stack.db [--name NAME]
 
   --port      port to listen on (0 picks a free one)          default 4010
@@ -38,6 +39,13 @@ const usage = `Usage: stack-emulator [--port 4010] [--host 127.0.0.1] [--db ./st
   --governance
               the operations held for a human's approval: none, or a comma-separated list of
               ${Governance.GOVERNED_OPERATIONS.join(", ")}     default: all of them
+  --vault-key-file
+              the file holding the vault's key (64 hex characters), which seals the services'
+              secrets; keep it apart from the database. Created with a new key when missing
+              default: <db>.vault-key beside --db; a new key per run in memory
+  --proxy-host
+              a host a service's proxied calls may also go to, over http or https (besides the
+              catalog's, https only), e.g. slack=127.0.0.1:4567; repeat it for more
   --help      this text
 
   operators create   creates an operator with a new API key in the --db file and prints both
@@ -64,10 +72,18 @@ const parse = (argv: ReadonlyArray<string>) => {
       "check-declared": { type: "boolean", default: false },
       "no-controls": { type: "boolean", default: false },
       governance: { type: "string" },
+      "vault-key-file": { type: "string" },
+      "proxy-host": { type: "string", multiple: true },
       help: { type: "boolean", default: false }
     },
     strict: true
   })
+  const proxyHosts: Record<string, Array<string>> = {}
+  for (const entry of values["proxy-host"] ?? []) {
+    const match = /^([a-z0-9_-]+)=([A-Za-z0-9.*-]+(?::\d{1,5})?)$/.exec(entry)
+    if (match === null) throw new Error(`--proxy-host takes SERVICE=HOST[:PORT], not ${entry}`)
+    ;(proxyHosts[match[1]!] ??= []).push(match[2]!)
+  }
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535, not ${values.port}`)
   const governance = values.governance === undefined ? undefined : values.governance === "none"
@@ -85,6 +101,8 @@ const parse = (argv: ReadonlyArray<string>) => {
     apiKeys: [...new Set(values["api-key"] ?? [])],
     checkDeclared: values["check-declared"],
     controls: !values["no-controls"],
+    vaultKeyFile: values["vault-key-file"],
+    proxyHosts,
     help: values.help
   }
 }
@@ -189,7 +207,9 @@ const main = (argv: ReadonlyArray<string>) => {
       extraApiKeys: args.apiKeys.slice(1),
       checkDeclaredErrors: args.checkDeclared ? true : undefined,
       controls: args.controls,
-      governance: args.governance
+      governance: args.governance,
+      vaultKeyFile: args.vaultKeyFile,
+      proxyHosts: args.proxyHosts
     }))
   )
   NodeRuntime.runMain(Layer.launch(serverLayer).pipe(

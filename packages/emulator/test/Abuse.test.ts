@@ -240,15 +240,19 @@ describe("bad input over real HTTP: never a 5xx, a dropped connection or corrupt
         // SCOPE_ESCALATION names the first few extra scopes, then how many more
         const parentAgent = yield* agent("echo-parent")
         const childAgent = yield* agent("echo-child")
+        const slack = (yield* call("POST", "/v1/services/connect", {
+          json: { service_id: "slack", scopes: ["read"], oauth_token: "xoxb-echo" }
+        })).json.id as string
+        yield* call("POST", `/v1/services/connected/${slack}/grants`, { json: { agent_id: parentAgent, scopes: ["read"] } })
         const parent = yield* call("POST", "/v1/passports/issue", {
-          json: { agent_id: parentAgent, scopes: [{ service_connection_id: "scon_slack", scopes: ["read"] }] }
+          json: { agent_id: parentAgent, scopes: [{ service_connection_id: slack, scopes: ["read"] }] }
         })
         const scopes = Array.from({ length: 50_000 }, (_, i) => `scope-${i}`)
         const escalate = yield* call("POST", "/v1/passports/delegate", {
           json: {
             parent_token: parent.json.token,
             child_agent_id: childAgent,
-            scopes: [{ service_connection_id: "scon_slack", scopes }]
+            scopes: [{ service_connection_id: slack, scopes }]
           }
         })
         expectError(escalate, 400, "SCOPE_ESCALATION")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -68,7 +68,8 @@ const http = async (base: string, key: string, method: string, path: string, jso
   return { status: response.status, json: (await response.json()) as any }
 }
 
-describe("the stack-emulator CLI", () => {
+// each test starts the CLI from source (tsx): slow on a loaded machine
+describe("the stack-emulator CLI", { timeout: 120_000 }, () => {
   it("serves on the given port with the given key, keeps its database, and stops cleanly on SIGINT", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stack-emulator-"))
     const db = join(dir, "stack.db")
@@ -212,7 +213,7 @@ describe("the stack-emulator CLI", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }, 60_000)
+  })
 
   it("refuses bad arguments with exit code 2 and a bad key with exit code 1", async () => {
     const badPort = await exitOf(["--port", "99999"])
@@ -227,5 +228,17 @@ describe("the stack-emulator CLI", () => {
     const badGovernance = await exitOf(["--port", "0", "--governance", "agents.unblock,agents.delete"])
     expect(badGovernance.code).toBe(2)
     expect(badGovernance.output).toContain("agents.delete")
+    const badProxyHost = await exitOf(["--port", "0", "--proxy-host", "slack:127.0.0.1"])
+    expect(badProxyHost.code).toBe(2)
+    expect(badProxyHost.output).toContain("--proxy-host takes SERVICE=HOST[:PORT]")
+    const dir = mkdtempSync(join(tmpdir(), "stack-cli-vault-"))
+    try {
+      writeFileSync(join(dir, "key"), "not a key\n")
+      const badVaultKey = await exitOf(["--port", "0", "--vault-key-file", join(dir, "key")])
+      expect(badVaultKey.code).toBe(1)
+      expect(badVaultKey.output).toContain("the vault key must be 32 bytes")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

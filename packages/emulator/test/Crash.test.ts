@@ -116,7 +116,8 @@ const withDb = async (body: (db: string) => Promise<void>) => {
   }
 }
 
-describe("a crash never loses an acknowledged answer nor leaves a key stuck", () => {
+// each test starts the CLI from source (tsx) more than once: slow on a loaded machine
+describe("a crash never loses an acknowledged answer nor leaves a key stuck", { timeout: 120_000 }, () => {
   // the action's writes, its audit entry, the stored answer and the commit: a kill -9 at each
   const points = [
     { name: "at the action's first write", at: "^\\s*INSERT INTO agents\\b" },

@@ -16,12 +16,13 @@ const intent = (services: Array<string>) => ({ summary: "triage the inbox", serv
 describe("passports", () => {
   it.effect("issue signs an EdDSA JWT that verifies independently against the JWKS, with STACK's claims", () =>
     withEmulator(Effect.gen(function*() {
-      const { agent, get, issue, verify, emulator } = yield* client
+      const { agent, connect, get, issue, verify, emulator } = yield* client
       const agentId = yield* agent("mail-bot", "logged")
+      const gmail = yield* connect("google", ["gmail.readonly", "gmail.send", "drive.file"], { agents: [agentId] })
       const passport = yield* issue({
         agent_id: agentId,
-        scopes: [{ service_connection_id: "scon_gmail", scopes: ["read", "send"] }],
-        intent: { summary: "answer support mail", services: ["gmail"], will_delegate: false },
+        scopes: [{ service_connection_id: gmail, scopes: ["gmail.readonly", "gmail.send"] }],
+        intent: { summary: "answer support mail", services: ["google", "notion"], will_delegate: false },
         checkpoint_interval_seconds: 600
       })
       expect(passport.jti).toMatch(/^pp_[A-Za-z0-9]{24}$/)
@@ -56,13 +57,18 @@ describe("passports", () => {
           operator_id: emulator.operatorId,
           agent_id: agentId,
           agent_name: "mail-bot",
-          services: [{ service_id: "scon_gmail", service_name: "scon_gmail", scopes: ["read", "send"], credential_ref: null }],
+          services: [{
+            service_id: "google",
+            service_name: "Google Workspace",
+            scopes: ["gmail.readonly", "gmail.send"],
+            credential_ref: gmail
+          }],
           identity_claims: [],
           delegation_depth: 0,
           session_id: jwt.payload.stk.session_id,
           accountability: "logged",
           intent_summary: "answer support mail",
-          intent_services: ["gmail"],
+          intent_services: ["google", "notion"],
           checkpoint_interval: 600,
           mission_id: null,
           parent_jti: null
@@ -78,13 +84,14 @@ describe("passports", () => {
         agent_id: agentId,
         agent_name: "mail-bot",
         operator_id: emulator.operatorId,
-        scopes: [{ service_id: "scon_gmail", scopes: ["read", "send"] }],
-        intent_services: ["gmail"],
+        scopes: [{ service_id: "google", credential_ref: gmail, scopes: ["gmail.readonly", "gmail.send"] }],
+        intent_services: ["google", "notion"],
         expires_at: passport.expires_at
       })
       expect(verified.claims).toEqual(jwt.payload)
-      expect((yield* verify(passport.token, "scon_gmail")).valid).toBe(true)
-      expect((yield* verify(passport.token, "gmail")).valid).toBe(true)
+      // a service the passport claims a connection of, and one only its intent names
+      expect((yield* verify(passport.token, "google")).valid).toBe(true)
+      expect((yield* verify(passport.token, "notion")).valid).toBe(true)
       expect(yield* verify(passport.token, "slack")).toMatchObject({ valid: false, reason: "service_not_in_scope" })
     })))
 
@@ -175,12 +182,13 @@ describe("passports", () => {
 
   it.effect("revoking the root of a three-level delegation tree revokes every descendant, and the audit shows each", () =>
     withEmulator(Effect.gen(function*() {
-      const { agent, issue, delegate, post, get, verify, auditOf } = yield* client
+      const { agent, connect, issue, delegate, post, get, verify, auditOf } = yield* client
       const rootAgent = yield* agent("root-bot")
       const childAgents = [yield* agent("child-a"), yield* agent("child-b")]
       const grandAgents = [yield* agent("grand-a"), yield* agent("grand-b")]
-      const bystander = yield* issue({ agent_id: rootAgent })
-      const root = yield* issue({ agent_id: rootAgent, scopes: [{ service_connection_id: "scon_drive", scopes: ["*"] }] })
+      const bystander = yield* issue({ agent_id: rootAgent, scopes: [] })
+      const drive = yield* connect("google", ["*"], { agents: [rootAgent] })
+      const root = yield* issue({ agent_id: rootAgent, scopes: [{ service_connection_id: drive, scopes: ["*"] }] })
       const children = [
         yield* delegate({ parent_token: root.token, child_agent_id: childAgents[0] }),
         yield* delegate({ parent_token: root.token, child_agent_id: childAgents[1] })
@@ -232,38 +240,41 @@ describe("passports", () => {
 
   it.effect("delegation is only narrower: SCOPE_ESCALATION, and a parent's * allows any scope", () =>
     withEmulator(Effect.gen(function*() {
-      const { agent, issue, delegate, post } = yield* client
+      const { agent, connect, issue, delegate, post } = yield* client
       const parentAgent = yield* agent("scoped-parent")
       const childAgent = yield* agent("scoped-child")
+      const slack = yield* connect("slack", ["read", "write"], { agents: [parentAgent] })
+      const drive = yield* connect("google", ["*"], { agents: [parentAgent] })
+      const github = yield* connect("github", ["repo"])
       const parent = yield* issue({
         agent_id: parentAgent,
         scopes: [
-          { service_connection_id: "scon_slack", scopes: ["read", "write"] },
-          { service_connection_id: "scon_drive", scopes: ["*"] }
+          { service_connection_id: slack, scopes: ["read", "write"] },
+          { service_connection_id: drive, scopes: ["*"] }
         ]
       })
       const escalate = (scopes: unknown) =>
         post("/v1/passports/delegate", { parent_token: parent.token, child_agent_id: childAgent, scopes })
-      expectError(yield* escalate([{ service_connection_id: "scon_github", scopes: [] }]), 400, "SCOPE_ESCALATION")
-      expectError(yield* escalate([{ service_connection_id: "scon_slack", scopes: ["read", "admin"] }]), 400, "SCOPE_ESCALATION")
+      expectError(yield* escalate([{ service_connection_id: github, scopes: [] }]), 400, "SCOPE_ESCALATION")
+      expectError(yield* escalate([{ service_connection_id: slack, scopes: ["read", "admin"] }]), 400, "SCOPE_ESCALATION")
       const narrower = yield* delegate({
         parent_token: parent.token,
         child_agent_id: childAgent,
         scopes: [
-          { service_connection_id: "scon_slack", scopes: ["read"] },
-          { service_connection_id: "scon_drive", scopes: ["anything", "at-all"] }
+          { service_connection_id: slack, scopes: ["read"] },
+          { service_connection_id: drive, scopes: ["anything", "at-all"] }
         ]
       })
-      expect(decodeJwt(narrower.token).payload.stk.services.map((s: any) => [s.service_id, s.scopes])).toEqual([
-        ["scon_slack", ["read"]],
-        ["scon_drive", ["anything", "at-all"]]
+      expect(decodeJwt(narrower.token).payload.stk.services.map((s: any) => [s.service_id, s.credential_ref, s.scopes])).toEqual([
+        ["slack", slack, ["read"]],
+        ["google", drive, ["anything", "at-all"]]
       ])
       // the child cannot widen back what it was narrowed to
       expectError(
         yield* post("/v1/passports/delegate", {
           parent_token: narrower.token,
           child_agent_id: parentAgent,
-          scopes: [{ service_connection_id: "scon_slack", scopes: ["write"] }]
+          scopes: [{ service_connection_id: slack, scopes: ["write"] }]
         }),
         400,
         "SCOPE_ESCALATION"

@@ -6,7 +6,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Agents, Auth, Missions, Passports, Stack, StackError } from "@getstack/effect"
+import { Agents, Auth, Missions, Passports, Proxy, Services, Stack, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -14,7 +14,10 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as AgentKeysPage from "./agent-keys.js"
@@ -27,8 +30,10 @@ import * as MissionsPage from "./missions.js"
 import * as NotificationsCheck from "./notifications.check.js"
 import * as OversightCheck from "./oversight.check.js"
 import * as PassportsPage from "./passports.js"
+import * as ProxyPage from "./proxy.js"
 import * as RetriesPage from "./retries.js"
 import * as ScanPage from "./scan.js"
+import * as ServicesPage from "./services.js"
 
 const check = Effect.gen(function*() {
   const started = yield* GettingStarted.local
@@ -108,7 +113,9 @@ const register = (name: string, accountability_mode: "enforced" | "logged" | "st
 
 const passports = Effect.gen(function*() {
   const agent = yield* register("invoice-bot", "enforced")
-  const issued = yield* PassportsPage.issueForInvoices(agent.id)
+  const helper = yield* register("invoice-helper", "enforced")
+  const stripe = yield* ServicesPage.connectStripe([agent.id, helper.id])
+  const issued = yield* PassportsPage.issueForInvoices(agent.id, stripe.id)
   const lifetime = (DateTime.toEpochMillis(issued.expires_at) - Date.now()) / 1000
   yield* Console.log(`passports.issue: ${issued.jti}, enforced TTL about ${Math.round(lifetime)} s`)
   const claims = yield* PassportsPage.describeHolder(issued.token)
@@ -117,11 +124,10 @@ const passports = Effect.gen(function*() {
   yield* Console.log(`passports.verify github: ${Option.getOrNull(yield* PassportsPage.holderFor(issued.token, "github"))}`)
   yield* Console.log(`passports.verifyOffline: ${yield* PassportsPage.atTheDoor(issued.token)}`)
 
-  const helper = yield* register("invoice-helper", "enforced")
-  const child = yield* PassportsPage.handOff(issued.token, helper.id)
+  const child = yield* PassportsPage.handOff(issued.token, helper.id, stripe.id)
   yield* Console.log(`passports.delegate: ${Option.map(child, (c) => c.jti).pipe(Option.getOrNull)}`)
   const lax = yield* register("lax-helper", "logged")
-  yield* Console.log(`passports.delegate to logged: ${Option.isNone(yield* PassportsPage.handOff(issued.token, lax.id))}`)
+  yield* Console.log(`passports.delegate to logged: ${Option.isNone(yield* PassportsPage.handOff(issued.token, lax.id, stripe.id))}`)
 
   const refreshed = yield* PassportsPage.renewToken(issued.token)
   yield* Console.log(`passports.refresh: same jti ${(yield* PassportsPage.describeHolder(refreshed)).jti === issued.jti}`)
@@ -133,7 +139,7 @@ const passports = Effect.gen(function*() {
   const standard = yield* register("plain-bot", "standard")
   const plain = yield* Effect.flatMap(Passports.Passports, (passports) => passports.issue({ agent_id: standard.id }))
   yield* Console.log(`errors.checkIn standard: ${yield* ErrorsPage.checkIn(plain.jti, [])}`)
-  yield* PassportsPage.issueForInvoices(helper.id)
+  yield* PassportsPage.issueForInvoices(helper.id, stripe.id)
   const open = yield* Effect.flatMap(Missions.Missions, (missions) =>
     missions.open({ agent_id: agent.id, intent_summary: "Pay the invoices", intent_services: ["stripe"] }))
   const bound = yield* PassportsPage.issueInMission(agent.id, open.id)
@@ -192,6 +198,66 @@ const scan = Effect.gen(function*() {
   yield* Console.log(`scan.scansLeft: ${yield* ScanPage.scansLeft}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+const services = Effect.gen(function*() {
+  const billing = yield* register("billing-bot", "standard")
+  const stripe = yield* ServicesPage.connectStripe([billing.id])
+  const overview = yield* ServicesPage.overview
+  yield* Console.log(`services.overview: oauth ${overview.oauth.join(",")}; active ${overview.active.length}`)
+  const twilio = yield* ServicesPage.connectTwilio("AC123", Redacted.make("twilio-token"))
+  yield* Console.log(`services.connectTwilio: ${twilio.status}`)
+  yield* Effect.flatMap(Services.Services, (services) =>
+    services.connect({ service_id: "slack", scopes: ["chat:write"], oauth_token: Redacted.make("xoxb-docs") }))
+  const token = yield* ServicesPage.slackToken
+  yield* Console.log(`services.slackToken: ${token === undefined ? "none" : "a Redacted token"}`)
+  const gone = yield* ServicesPage.offboard(stripe.id, billing.id)
+  yield* Console.log(`services.offboard: ${gone.status}`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
+/** A local stand-in for Slack and Stripe: answers JSON, 404 for /missing, and counts refunds. */
+const localServices = Effect.acquireRelease(
+  Effect.async<{ readonly base: string; readonly host: string; readonly refunds: () => number; readonly server: Http.Server }>((resume) => {
+    let refunds = 0
+    const server = Http.createServer((request, response) => {
+      response.setHeader("content-type", "application/json")
+      if (request.url === "/v1/refunds") refunds++
+      if (request.url?.startsWith("/api/conversations.list")) {
+        return void response.end(JSON.stringify({ ok: true, channels: [{ id: "C1", name: "invoices" }] }))
+      }
+      response.end(JSON.stringify({ ok: true }))
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      resume(Effect.succeed({ base: `http://${host}`, host, refunds: () => refunds, server }))
+    })
+  }),
+  ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+)
+
+const proxy = Effect.scoped(Effect.gen(function*() {
+  const local = yield* localServices
+  yield* Effect.gen(function*() {
+    const bot = yield* register("proxy-docs-bot", "standard")
+    const services = yield* Services.Services
+    for (const [service_id, scopes] of [["slack", ["chat:write"]], ["stripe", ["refunds:write"]]] as const) {
+      const connection = yield* services.connect({ service_id, scopes: [...scopes], oauth_token: Redacted.make(`${service_id}-docs`) })
+      yield* services.grant(connection.id, { agent_id: bot.id, scopes: [...scopes] })
+    }
+    const status = yield* Effect.scoped(Effect.flatMap(
+      Effect.flatMap(Passports.Passports, (passports) => passports.mission({ agent_id: bot.id, intent: "Post the summary", services: ["slack"] })),
+      (mission) => ProxyPage.postSummary(mission, local.base, "3 invoices processed")
+    ))
+    yield* Console.log(`proxy.postSummary: ${status}`)
+    const passport = yield* Effect.flatMap(Passports.Passports, (passports) => passports.issue({ agent_id: bot.id }))
+    yield* Console.log(`proxy.channelNames: ${(yield* ProxyPage.channelNames(passport.token, local.base)).join(",")}`)
+    const first = yield* ProxyPage.refundOnce(passport.token, local.base, "ms_docs", "in_42")
+    const again = yield* ProxyPage.refundOnce(passport.token, local.base, "ms_docs", "in_42")
+    yield* Console.log(`proxy.refundOnce: ${first.status} then replayed ${again.replayed}; Stripe called ${local.refunds()} time(s)`)
+    const outside = yield* ProxyPage.explain(Effect.flatMap(Proxy.Proxy, (proxy) =>
+      proxy.request({ service: "github", method: "GET", url: "https://api.github.com/user", passport_token: passport.token })))
+    yield* Console.log(`proxy.explain: ${outside}`)
+  }).pipe(Effect.provide(Emulator.layerStack({ proxyHosts: { slack: [local.host], stripe: [local.host] } })))
+}))
+
 Effect.runPromise(check.pipe(
   Effect.zipRight(EmulatorPage.isolation),
   Effect.zipRight(EmulatorPage.audited),
@@ -202,7 +268,9 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(hostRule),
   Effect.zipRight(OversightCheck.check),
   Effect.zipRight(NotificationsCheck.check),
-  Effect.zipRight(scan)
+  Effect.zipRight(scan),
+  Effect.zipRight(services),
+  Effect.zipRight(proxy)
 )).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1

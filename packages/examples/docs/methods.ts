@@ -11,13 +11,16 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
+import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
 import { isIdempotent, pathParams } from "@getstack/effect/api/Endpoint"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import { ProxyEndpoints } from "@getstack/effect/api/Proxy"
 import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
 import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
+import { ServicesEndpoints } from "@getstack/effect/api/Services"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
 
@@ -46,7 +49,10 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
   { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
   { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints },
-  { page: "scan.md", group: "scan", endpoints: ScanEndpoints }
+  { page: "scan.md", group: "scan", endpoints: ScanEndpoints },
+  { page: "services.md", group: "services", endpoints: ServicesEndpoints },
+  { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
+  { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

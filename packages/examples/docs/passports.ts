@@ -11,7 +11,8 @@ import * as Option from "effect/Option"
 // ---
 
 // --- issue
-export const issueForInvoices = (agentId: string) =>
+// stripeConnection: a connection granted to the agent (see services.md)
+export const issueForInvoices = (agentId: string, stripeConnection: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     return yield* passports.issue({
@@ -19,7 +20,7 @@ export const issueForInvoices = (agentId: string) =>
       ttl_seconds: 1800,
       checkpoint_interval_seconds: 600,
       intent: { summary: "Process this week's invoices", services: ["stripe", "slack"], will_delegate: true },
-      scopes: [{ service_connection_id: "scon_stripe", scopes: ["invoices:read", "invoices:write"] }]
+      scopes: [{ service_connection_id: stripeConnection, scopes: ["invoices:read", "invoices:write"] }]
     })
   })
 // ---
@@ -91,13 +92,13 @@ const refusals: Record<string, string> = {
   ACCOUNTABILITY_REQUIRED: "the child needs an intent and the parent has none"
 }
 
-export const handOff = (parentToken: Passports.Token, childAgentId: string) =>
+export const handOff = (parentToken: Passports.Token, childAgentId: string, stripeConnection: string) =>
   Effect.gen(function*() {
     const passports = yield* Passports.Passports
     return yield* passports.delegate({
       parent_token: parentToken,
       child_agent_id: childAgentId,
-      scopes: [{ service_connection_id: "scon_stripe", scopes: ["invoices:read"] }],
+      scopes: [{ service_connection_id: stripeConnection, scopes: ["invoices:read"] }],
       ttl_seconds: 300
     }).pipe(
       Effect.map(Option.some),

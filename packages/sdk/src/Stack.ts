@@ -16,13 +16,16 @@ import * as Agents from "./Agents.js"
 import * as Audit from "./Audit.js"
 import * as Auth from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
+import * as Credentials from "./Credentials.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
 import * as Missions from "./Missions.js"
 import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
+import * as Proxy from "./Proxy.js"
 import * as Reviews from "./Reviews.js"
 import * as Scan from "./Scan.js"
 import * as SecurityEvents from "./SecurityEvents.js"
+import * as ConnectedServices from "./Services.js"
 import * as StackClient from "./StackClient.js"
 import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
 
@@ -39,6 +42,9 @@ export interface Service {
   readonly reviews: Reviews.Service
   readonly scan: Scan.Service
   readonly notifications: Notifications.Service
+  readonly services: ConnectedServices.Service
+  readonly credentials: Credentials.Service
+  readonly proxy: Proxy.Service
   readonly client: StackClient.Service
 }
 
@@ -65,6 +71,9 @@ export type Services =
   | Reviews.Reviews
   | Scan.Scan
   | Notifications.Notifications
+  | ConnectedServices.Services
+  | Credentials.Credentials
+  | Proxy.Proxy
 
 /**
  * Client options besides auth.
@@ -86,6 +95,9 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       reviews: yield* Reviews.Reviews,
       scan: yield* Scan.Scan,
       notifications: yield* Notifications.Notifications,
+      services: yield* ConnectedServices.Services,
+      credentials: yield* Credentials.Credentials,
+      proxy: yield* Proxy.Proxy,
       client: yield* StackClient.StackClient
     }
   })
@@ -97,7 +109,10 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     SecurityEvents.layer,
     Reviews.layer,
     Scan.layer,
-    Notifications.layer
+    Notifications.layer,
+    ConnectedServices.layer,
+    Credentials.layer,
+    Proxy.layer
   )))
 
 /**

@@ -34,7 +34,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import { isPublic } from "./api/Common.js"
-import { isIdempotent, pathParams } from "./api/Endpoint.js"
+import { idempotencyField, isIdempotent, pathParams } from "./api/Endpoint.js"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
@@ -163,6 +163,7 @@ export type InputOf<Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any> =
   & IfPresent<"path", HttpApiEndpoint.HttpApiEndpoint.PathParsed<Endpoint>>
   & IfPresent<"urlParams", HttpApiEndpoint.HttpApiEndpoint.UrlParams<Endpoint>>
   & IfPresent<"payload", HttpApiEndpoint.HttpApiEndpoint.Payload<Endpoint>>
+  & IfPresent<"headers", HttpApiEndpoint.HttpApiEndpoint.Headers<Endpoint>>
 
 /**
  * @since 0.1.0
@@ -191,7 +192,7 @@ interface EndpointPlan {
   readonly public: boolean
   /** The endpoint may be retried whatever happened to the previous attempt. */
   readonly idempotent: boolean
-  /** The endpoint changes state: it carries an `Idempotency-Key`. */
+  /** The endpoint changes state and carries an `Idempotency-Key` (not one whose body has its own id: `IdempotencyField`). */
   readonly write: boolean
   readonly pathParams: ReadonlyArray<string>
   /** The path schema is a struct of plain strings: encoding it changes nothing. */
@@ -230,7 +231,7 @@ const planOf = (endpoint: AnyEndpoint): EndpointPlan => {
       method: endpoint.method,
       public: isPublic(endpoint),
       idempotent: isIdempotent(endpoint),
-      write: endpoint.method !== "GET" && endpoint.method !== "HEAD",
+      write: endpoint.method !== "GET" && endpoint.method !== "HEAD" && idempotencyField(endpoint) === undefined,
       pathParams: pathParams(endpoint.path),
       plainPath: Option.match(endpoint.pathSchema, {
         onNone: () => true,
@@ -698,6 +699,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         | undefined
       const query = part(endpoint.urlParamsSchema, input.urlParams, "query")
       const payload = part(endpoint.payloadSchema, input.payload, "body")
+      const requestHeaders = part(endpoint.headersSchema, input.headers, "headers") as Record<string, string> | undefined
       for (const name of plan.pathParams) {
         const value = path?.[name]
         if (typeof value !== "string" || value === "") bad.push(`path.${name}`)
@@ -717,7 +719,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             message: `${endpoint.method} ${endpoint.path}: these inputs do not match the contract: ${[...new Set(bad)].join(", ")}`
           })
         )
-        : Either.right({ url, payload })
+        : Either.right({ url, payload, headers: requestHeaders })
     }
 
     /** Per endpoint: a request with its method and the headers every call sends. */
@@ -735,13 +737,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       plan: EndpointPlan,
       url: string,
       payload: unknown,
+      requestHeaders: Record<string, string> | undefined,
       idempotencyKey: string | undefined,
       span: Tracer.Span | undefined
     ) => {
       let request = HttpClientRequest.setUrl(baseRequest(plan), url)
       if (payload !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, payload)
-      if (idempotencyKey === undefined && span === undefined) return request
-      const extra: Record<string, string> = span === undefined ? {} : { ...HttpTraceContext.toHeaders(span) }
+      if (idempotencyKey === undefined && span === undefined && requestHeaders === undefined) return request
+      const extra: Record<string, string> = {
+        ...requestHeaders,
+        ...(span === undefined ? {} : HttpTraceContext.toHeaders(span))
+      }
       if (idempotencyKey !== undefined) extra["idempotency-key"] = idempotencyKey
       return HttpClientRequest.setHeaders(request, extra)
     }
@@ -754,7 +760,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         const plan = planOf(endpoint)
         const encoded = encode(endpoint, plan, input)
         if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
-        const { url, payload } = encoded.right
+        const { headers: requestHeaders, payload, url } = encoded.right
         const callOptions = fiber.getFiberRef(currentCallOptions)
         const idempotencyKey = plan.write ? callOptions.idempotencyKey ?? `stk-${crypto.randomUUID()}` : undefined
         const timeout = callOptions.timeout === undefined ? clientTimeout : Duration.decode(callOptions.timeout)
@@ -765,7 +771,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             idempotencyKey,
             timeout,
             retry: callOptions.retry,
-            request: requestOf(plan, url, payload, idempotencyKey, propagate ? span : undefined),
+            request: requestOf(plan, url, payload, requestHeaders, idempotencyKey, propagate ? span : undefined),
             attempts: 0,
             span
           }

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
+import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
+import { ProxyEndpoints } from "@getstack/effect/api/Proxy"
 import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
 import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
-import { readFileSync } from "node:fs"
+import { ServicesEndpoints } from "@getstack/effect/api/Services"
+import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { blocks, type Endpoints, markersOf, methodsTable, readBlock } from "../../examples/docs/methods.js"
 
@@ -24,7 +27,10 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "security-events.md", group: "security-events", endpoints: SecurityEventsEndpoints },
   { page: "reviews.md", group: "reviews", endpoints: ReviewsEndpoints },
   { page: "notifications.md", group: "notifications", endpoints: NotificationsEndpoints },
-  { page: "scan.md", group: "scan", endpoints: ScanEndpoints }
+  { page: "scan.md", group: "scan", endpoints: ScanEndpoints },
+  { page: "services.md", group: "services", endpoints: ServicesEndpoints },
+  { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
+  { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints }
 ]
 
 const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"
@@ -58,4 +64,24 @@ describe("the methods tables of the docs", () => {
       })
     })
   }
+})
+
+describe("the code blocks of the docs", () => {
+  const examples = new URL("../../examples/docs/", import.meta.url)
+  const sources = readdirSync(fileURLToPath(examples))
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => readFileSync(fileURLToPath(new URL(file, examples)), "utf8"))
+  const pages = readdirSync(fileURLToPath(docs)).filter((file) => file.endsWith(".md"))
+
+  it("are each copied verbatim from a snippet file of packages/examples/docs, which type-checks them", () => {
+    const codeBlocks = pages.flatMap((page) =>
+      [...read(page).matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => ({ page, code: match[1]! }))
+    )
+    expect(codeBlocks.length).toBeGreaterThan(100)
+    const stale = codeBlocks.filter(({ code }) => !sources.some((source) => source.includes(code)))
+    expect(
+      stale.map(({ code, page }) => `docs/${page}: ${code.split("\n")[0]}`),
+      "a block that is no snippet's copy: copy it again from packages/examples/docs/<page>.ts"
+    ).toEqual([])
+  })
 })

@@ -1,7 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Auth, Missions, Passports, Stack } from "@getstack/effect"
+import { Agents, Auth, Missions, Passports, Services, Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -34,21 +34,36 @@ const CountingStack = stackOver((client) =>
 const enforcedAgent = (name: string) =>
   Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: name, accountability_mode: "enforced" }))
 
+/** Connects Slack and grants it to the agent (a connection of its own per call). */
+const slackFor = (agentId: string) =>
+  Effect.gen(function*() {
+    const services = yield* Services.Services
+    const slack = yield* services.connect({
+      service_id: "slack",
+      scopes: ["chat:write", "channels:read", "channels:history"],
+      oauth_token: Redacted.make("xoxb-test-token")
+    })
+    yield* services.grant(slack.id, { agent_id: agentId, scopes: ["chat:write", "channels:read"] })
+    return slack.id
+  })
+
 const issueFor = (agentId: string, ttl_seconds = 900) =>
-  Effect.flatMap(Passports.Passports, (passports) =>
+  Effect.flatMap(Effect.zip(Passports.Passports, Effect.orDie(slackFor(agentId))), ([passports, slack]) =>
     passports.issue({
       agent_id: agentId,
       ttl_seconds,
       checkpoint_interval_seconds: 3600,
       intent: { summary: "verify things", services: ["slack"] },
-      scopes: [{ service_connection_id: "scon_slack", scopes: ["chat:write", "channels:read"] }]
+      scopes: [{ service_connection_id: slack, scopes: ["chat:write", "channels:read"] }]
     }))
 
 /** Flips one character in the middle of the payload. */
+/** The token with a claim changed (still well-formed JSON) and the original signature. */
 const tamper = (token: Redacted.Redacted<string>) => {
   const [h, p, s] = Redacted.value(token).split(".") as [string, string, string]
-  const i = Math.floor(p.length / 2)
-  return `${h}.${p.slice(0, i)}${p[i] === "A" ? "B" : "A"}${p.slice(i + 1)}.${s}`
+  const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8"))
+  const forged = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString("base64url")
+  return `${h}.${forged}.${s}`
 }
 
 describe("Passports through the SDK", () => {
@@ -71,7 +86,10 @@ describe("Passports through the SDK", () => {
         intent_services: ["slack"],
         delegation_depth: 0
       })
-      expect(claims.stk.services.map((s) => [s.service_id, s.scopes])).toEqual([["scon_slack", ["chat:write", "channels:read"]]])
+      expect(claims.stk.services.map((s) => [s.service_id, s.service_name, s.scopes])).toEqual([
+        ["slack", "Slack", ["chat:write", "channels:read"]]
+      ])
+      expect(claims.stk.services[0]!.credential_ref).toMatch(/^scon_/)
       expect(claims.stk.session_id).toMatch(/^ses_/)
       expect(claims.exp * 1000).toBe(issued.expires_at.epochMillis)
     }).pipe(Effect.provide(StackLive)))
@@ -164,7 +182,10 @@ describe("Passports through the SDK", () => {
       const checkpoint = yield* Effect.flip(passports.checkpoint(old.jti, { services_used: [], actions_count: 0 }))
       expect(checkpoint._tag === "AuthenticationError" && checkpoint.code).toBe("PASSPORT_EXPIRED")
 
-      const unknownAgent = yield* Effect.flip(issueFor("agt_doesnotexist"))
+      const unknownAgent = yield* Effect.flip(passports.issue({
+        agent_id: "agt_doesnotexist",
+        intent: { summary: "verify things", services: ["slack"] }
+      }))
       expect(unknownAgent._tag).toBe("NotFoundError")
       const noIntent = yield* Effect.flip(passports.issue({ agent_id: agent.id }))
       expect(noIntent._tag === "BadRequestError" && noIntent.code).toBe("ACCOUNTABILITY_REQUIRED")

@@ -18,7 +18,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type { Actor } from "./Audit.js"
 import { excerpt, StackFailure } from "./Failure.js"
-import { sha256Hex } from "./Hash.js"
+import { canonical, sha256Hex } from "./Hash.js"
 import { newId } from "./Ids.js"
 
 /** The operations the emulator can hold for approval. */
@@ -54,13 +54,6 @@ export interface ApprovalRow {
   readonly decided_at: number | null
   readonly used_at: number | null
 }
-
-/** JSON with object keys sorted at every depth: the same payload, the same text. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_, v) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v)
 
 const hashOf = (operation: GovernedOperation, payload: unknown) => sha256Hex(canonical([operation, payload ?? null]))
 

@@ -11,6 +11,13 @@ import { createHash } from "node:crypto"
 /** SHA-256, hex encoded, of a string's UTF-8 bytes: the SDK's `sha256Hex`, synchronous. */
 export const sha256Hex = (input: string): string => createHash("sha256").update(input, "utf8").digest("hex")
 
+/** JSON with object keys sorted at every depth: the same payload, the same text. */
+export const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
 /**
  * The `entry_hash` of an audit entry: SHA-256 hex of the SDK's `hashInput`,
  * the formula the SDK's `entryHash` and `verifyChain` compute.

@@ -31,7 +31,9 @@ export const randomToken = (length: number): string => {
 /**
  * The prefixes of the emulator's ids: agents, audit entries, requests,
  * operators, passports (`jti`), passport sessions, missions, checkouts,
- * security signals, enrollment challenges and enrolled agent keys.
+ * security signals, enrollment challenges, enrolled agent keys, governance
+ * approvals, events, messages, notification destinations and rules, scans
+ * and service connections.
  */
 export type IdPrefix =
   | "agt"
@@ -51,6 +53,7 @@ export type IdPrefix =
   | "ndst"
   | "nrul"
   | "scn"
+  | "scon"
 
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`

@@ -12,14 +12,18 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as AgentsHandlers from "../agents/Handlers.js"
 import * as AuditHandlers from "../audit/Handlers.js"
+import * as CredentialsHandlers from "../credentials/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
 import * as NotificationsHandlers from "../notifications/Handlers.js"
 import * as PassportsHandlers from "../passports/Handlers.js"
+import * as ProxyHandlers from "../proxy/Handlers.js"
+import { ProxySettings, type Settings as ProxySettingsShape } from "../proxy/Proxy.js"
 import * as ReviewsHandlers from "../reviews/Handlers.js"
 import * as ScanHandlers from "../scan/Handlers.js"
 import * as SecurityEventsHandlers from "../security/Handlers.js"
+import * as ServicesHandlers from "../services/Handlers.js"
 import * as Governance from "../core/Governance.js"
 import { Controls, ScanQuota } from "../core/Plan.js"
 import * as Authorization from "./Authorization.js"
@@ -81,6 +85,8 @@ export interface Options {
   readonly governance: ReadonlySet<Governance.GovernedOperation>
   /** Scans an operator may run a month (see `core/Plan`). */
   readonly scanQuota: number
+  /** How the proxy reaches services (see `proxy/Proxy`). */
+  readonly proxy: ProxySettingsShape
 }
 
 /**
@@ -100,14 +106,19 @@ export const make = (options: Options) =>
       ...ReviewsHandlers.routes,
       ...NotificationsHandlers.routes,
       ...ScanHandlers.routes,
+      ...ServicesHandlers.routes,
+      ...CredentialsHandlers.routes,
+      ...ProxyHandlers.routes,
       ...approvalRoutes,
+      ServicesHandlers.authorizeRoute,
       openApiRoute
     ])
     const app = yield* HttpRouter.toHttpApp(router)
     const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors).pipe(
       Context.add(Controls, options.controls),
       Context.add(Governance.Governed, options.governance),
-      Context.add(ScanQuota, options.scanQuota)
+      Context.add(ScanQuota, options.scanQuota),
+      Context.add(ProxySettings, options.proxy)
     )
     return Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest

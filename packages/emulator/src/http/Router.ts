@@ -12,6 +12,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import { isPublic } from "@getstack/effect/api/Common"
+import { idempotencyField } from "@getstack/effect/api/Endpoint"
 import type { ErrorBody } from "@getstack/effect/api/Errors"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -40,6 +41,7 @@ export type HandlerInput<E extends Endpoint> = {
   readonly path: HttpApiEndpoint.HttpApiEndpoint.PathParsed<E>
   readonly urlParams: HttpApiEndpoint.HttpApiEndpoint.UrlParams<E>
   readonly payload: HttpApiEndpoint.HttpApiEndpoint.Payload<E>
+  readonly headers: HttpApiEndpoint.HttpApiEndpoint.Headers<E>
   readonly actor: Actor
   /**
    * Sets the content type of a text answer (an endpoint whose success schema
@@ -173,6 +175,7 @@ export const serve = <E extends Endpoint, R>(
   const decodePath = schemaOf(endpoint.pathSchema)
   const decodeUrlParams = schemaOf(endpoint.urlParamsSchema)
   const decodePayload = schemaOf(endpoint.payloadSchema)
+  const decodeHeaders = schemaOf(endpoint.headersSchema)
   const successSchema = endpoint.successSchema as Schema.Schema<unknown>
   const successStatus = HttpApiSchema.getStatusSuccess(successSchema)
   const encodeSuccess = Schema.encodeEither(successSchema)
@@ -180,6 +183,8 @@ export const serve = <E extends Endpoint, R>(
     .map((ast) => HttpApiSchema.getEncoding(ast))
     .find((encoding) => encoding.kind === "Text")?.contentType
   const mutates = endpoint.method !== "GET" && endpoint.method !== "HEAD"
+  // an endpoint whose body carries its own idempotency id replays by it, not by Idempotency-Key
+  const keyed = mutates && authenticated && idempotencyField(endpoint) === undefined
   const readsBody = decodePayload !== undefined || mutates
 
   /** The handler's value as the contract's success body; a value the contract refuses is a defect. */
@@ -209,6 +214,7 @@ export const serve = <E extends Endpoint, R>(
     const urlParams = yield* (decodeUrlParams === undefined ? noInput : decodeUrlParams(searchParams))
     const body = readsBody ? yield* Input.readJson(request) : noBody
     const payload = yield* (decodePayload === undefined ? noInput : decodePayload(body.json))
+    const headers = yield* (decodeHeaders === undefined ? noInput : decodeHeaders(request.headers))
     const actor: Actor = {
       operatorId: caller.operatorId,
       agentId: caller.agentId,
@@ -221,11 +227,11 @@ export const serve = <E extends Endpoint, R>(
     const respondAs = (type: string) => {
       contentType = type
     }
-    const execute = handler({ path, urlParams, payload, actor, respondAs } as HandlerInput<E>).pipe(
+    const execute = handler({ path, urlParams, payload, headers, actor, respondAs } as HandlerInput<E>).pipe(
       Effect.flatMap((value) => answerOf(value, contentType)),
       Effect.catchTag("StackFailure", refusalOf)
     )
-    const key = mutates && authenticated ? request.headers["idempotency-key"] : undefined
+    const key = keyed ? request.headers["idempotency-key"] : undefined
     if (key === undefined) {
       return respond(yield* execute)
     }

@@ -49,6 +49,8 @@ import { decodeJwt, verifyEd25519 } from "../core/Jwt.js"
 import * as Policy from "../core/Policy.js"
 import * as Signals from "../core/Signals.js"
 import * as MissionsStore from "../missions/Store.js"
+import * as Catalog from "../services/Catalog.js"
+import * as ServicesStore from "../services/Store.js"
 import * as Revocation from "./Revocation.js"
 import { type Issued, mint, resign, seconds, SigningKey } from "./Signing.js"
 import * as Store from "./Store.js"
@@ -184,6 +186,35 @@ export const verify = (request: VerifyRequest) =>
   })
 
 /**
+ * The live passport a token presented for use stands for (the proxy's
+ * `X-Passport-Token`): `UNAUTHORIZED` when it does not verify or is not one
+ * of the operator's (an agent caller's own), `PASSPORT_REVOKED` (recording
+ * the use of a revoked passport, which survives the refusal) and
+ * `PASSPORT_EXPIRED`, its mission or parent ended included.
+ */
+export const presentedForUse = (actor: Actor, token: string) =>
+  Effect.gen(function*() {
+    const inspection = yield* inspect(token)
+    if (!inspection.ok) return yield* refuse("UNAUTHORIZED", `the passport does not verify: ${inspection.message}`)
+    const { claims, row } = inspection
+    if (row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)) {
+      return yield* refuse("UNAUTHORIZED", "the passport is not one of the caller's")
+    }
+    const now = yield* Clock.currentTimeMillis
+    if (row.revoked_at !== null) {
+      yield* transact(Signals.raiseRevokedUse(row.jti, "for a proxied call"))
+      return yield* refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
+    }
+    if (now >= effectiveExpiry(claims, row)) return yield* refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
+    if (claims.nbf !== undefined && claims.nbf * 1000 > now) return yield* refuse("UNAUTHORIZED", `passport ${row.jti} is not valid yet`)
+    yield* limitsOf(row, now).pipe(
+      Effect.catchIf((failure) => failure._tag === "StackFailure" && failure.code === "MISSION_NOT_ACTIVE", () =>
+        refuse("PASSPORT_EXPIRED", `passport ${row.jti}'s mission ${row.mission_id} has ended`))
+    )
+    return { claims, row }
+  })
+
+/**
  * The passport a token presented by the caller stands for: `UNAUTHORIZED`
  * when the token does not verify (form, key, signature, issuer), `NOT_FOUND`
  * when it is not one of the operator's passports. Expiry is the caller's to
@@ -213,13 +244,50 @@ const checkAgentMayHold = (agent: AgentsStore.AgentRow) =>
     ? refuse("PASSPORT_BLOCKED", `agent ${agent.id} is blocked from new passports until it is unblocked`)
     : Effect.void
 
-const servicesOf = (grants: ReadonlyArray<ScopeGrant>): StackClaims["services"] =>
-  grants.map((grant) => ({
-    service_id: grant.service_connection_id,
-    service_name: grant.service_connection_id,
-    scopes: [...grant.scopes],
-    credential_ref: null
-  }))
+type ServiceClaim = StackClaims["services"][number]
+
+/** The connection a claimed service stands for: `credential_ref` (an older passport's `service_id`). */
+const connectionOf = (service: ServiceClaim): string => service.credential_ref ?? service.service_id
+
+/** A service claim for a grant: the provider, its name, the scopes, and the connection as `credential_ref`. */
+const claimOf = (provider: string, scopes: ReadonlyArray<string>, connectionId: string): ServiceClaim => ({
+  service_id: provider,
+  service_name: Catalog.entry(provider)?.name ?? provider,
+  scopes: [...scopes],
+  credential_ref: connectionId
+})
+
+/**
+ * The services a new passport claims: each requested connection must be
+ * granted to the agent and active, with scopes within the grant's (`*`
+ * allows any); left out, every active grant of the agent, whole.
+ */
+const servicesFor = (agentId: string, requested: ReadonlyArray<ScopeGrant> | undefined) =>
+  Effect.gen(function*() {
+    const grants = (yield* ServicesStore.grantsOfAgent(agentId)).filter((grant) => grant.status === "active")
+    if (requested === undefined) {
+      return grants.map((grant) => claimOf(grant.provider, JSON.parse(grant.scopes) as Array<string>, grant.connection_id))
+    }
+    const claims: Array<ServiceClaim> = []
+    for (const wanted of requested) {
+      const grant = grants.find((grant) => grant.connection_id === wanted.service_connection_id)
+      if (grant === undefined) {
+        return yield* refuse(
+          "SCOPE_ESCALATION",
+          `agent ${agentId} holds no grant on an active connection ${excerpt(wanted.service_connection_id)}`
+        )
+      }
+      const extra = ServicesStore.beyond(JSON.parse(grant.scopes) as Array<string>, wanted.scopes)
+      if (extra.length > 0) {
+        return yield* refuse(
+          "SCOPE_ESCALATION",
+          `agent ${agentId}'s grant on ${grant.connection_id} does not include ${listExcerpt(extra)}`
+        )
+      }
+      claims.push(claimOf(grant.provider, wanted.scopes, grant.connection_id))
+    }
+    return claims
+  })
 
 /** The identity claims the passport carries: none exist yet, so any id asked for is unknown. */
 const identityClaims = (ids: ReadonlyArray<string> | undefined): Effect.Effect<Array<typeof IdentityClaim.Type>, StackFailure> =>
@@ -279,7 +347,7 @@ export const issueFor = (actor: Actor, request: IssuePassportRequest) =>
       operator_id: actor.operatorId,
       agent_id: agent.id,
       agent_name: agent.name,
-      services: servicesOf(request.scopes ?? []),
+      services: yield* servicesFor(agent.id, request.scopes),
       identity_claims: identity,
       delegation_depth: 0,
       session_id: newId("ses"),
@@ -334,21 +402,22 @@ export const issue = (actor: Actor, request: IssuePassportRequest) =>
 const narrowed = (parent: StackClaims, requested: ReadonlyArray<ScopeGrant> | undefined) =>
   Effect.gen(function*() {
     if (requested === undefined) return parent.services
+    const claims: Array<ServiceClaim> = []
     for (const grant of requested) {
-      const granted = parent.services.filter((service) => service.service_id === grant.service_connection_id)
+      const granted = parent.services.filter((service) => connectionOf(service) === grant.service_connection_id)
       if (granted.length === 0) {
         return yield* refuse("SCOPE_ESCALATION", `the parent passport has no grant on ${excerpt(grant.service_connection_id)}`)
       }
-      const allowed = new Set(granted.flatMap((service) => service.scopes))
-      const extra = allowed.has("*") ? [] : grant.scopes.filter((scope) => !allowed.has(scope))
+      const extra = ServicesStore.beyond(granted.flatMap((service) => service.scopes), grant.scopes)
       if (extra.length > 0) {
         return yield* refuse(
           "SCOPE_ESCALATION",
           `the parent passport does not grant ${listExcerpt(extra)} on ${excerpt(grant.service_connection_id)}`
         )
       }
+      claims.push({ ...granted[0]!, scopes: [...grant.scopes] })
     }
-    return servicesOf(requested)
+    return claims
   })
 
 /**

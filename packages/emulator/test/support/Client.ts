@@ -134,7 +134,33 @@ export const client = Effect.gen(function*() {
   /** Unblocks an agent, approving the governance hold on the way. */
   const unblock = (agentId: string) => postApproved(`/v1/agents/${agentId}/unblock`)
 
-  return { emulator, key, call, post, get, agent, issue, delegate, verify, auditOf, postApproved, unblock }
+  /**
+   * Connects a service of the catalog with a secret (`oauth_token`, or
+   * `credentials` for a multi-field service) and grants it to `agents`
+   * with the connection's scopes; returns the connection's id.
+   */
+  const connect = (
+    service: string,
+    scopes: ReadonlyArray<string>,
+    options: { readonly agents?: ReadonlyArray<string>; readonly secret?: string | Record<string, string> } = {}
+  ) =>
+    Effect.gen(function*() {
+      const secret = options.secret ?? `${service}-token-${Math.random().toString(36).slice(2)}`
+      const connected = yield* post("/v1/services/connect", {
+        service_id: service,
+        scopes,
+        ...(typeof secret === "string" ? { oauth_token: secret } : { credentials: secret })
+      })
+      if (connected.status !== 201) throw new Error(`connect ${service}: ${connected.status} ${connected.text}`)
+      const connectionId = connected.json.id as string
+      for (const agentId of options.agents ?? []) {
+        const granted = yield* post(`/v1/services/connected/${connectionId}/grants`, { agent_id: agentId, scopes })
+        if (granted.status !== 200) throw new Error(`grant ${connectionId}: ${granted.status} ${granted.text}`)
+      }
+      return connectionId
+    })
+
+  return { emulator, key, call, post, get, agent, issue, delegate, verify, auditOf, postApproved, unblock, connect }
 })
 
 /** A JWT's header and payload, decoded without verification. */

@@ -9,6 +9,7 @@
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as Context from "effect/Context"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as EndpointProto from "../internal/endpoint.js"
 import { Public } from "./Common.js"
@@ -112,6 +113,39 @@ export const isIdempotent = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithPr
  */
 export const idempotent = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoint: E): E =>
   (endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps).annotate(Idempotent, true) as unknown as E
+
+/**
+ * Marks a write whose body carries its own idempotency id, under the field
+ * named (`POST /v1/proxy`'s `authority_request_id`): the transport sends no
+ * `Idempotency-Key` with it, the server replays by that field instead, and a
+ * retry resends the same body, id included.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export class IdempotencyField extends Context.Tag("@getstack/effect/IdempotencyField")<IdempotencyField, string>() {}
+
+/**
+ * The field that carries an endpoint's own idempotency id, if it has one.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const idempotencyField = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): string | undefined =>
+  Option.getOrUndefined(Context.getOption(endpoint.annotations, IdempotencyField))
+
+/**
+ * Marks an endpoint whose body field `field` is its idempotency id
+ * (`IdempotencyField`), and `Idempotent`: a retry resends that id, and the
+ * server answers it with the first outcome.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const keyedBy = (field: string) => <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoint: E): E =>
+  (endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps)
+    .annotate(IdempotencyField, field)
+    .annotate(Idempotent, true) as unknown as E
 
 const declaring = <const S extends ReadonlyArray<Schema.Schema.Any>>(...schemas: S) =>
 <Name extends string, Method extends HttpMethod, Path, UrlParams, Payload, Headers, Success, Error, R, RE>(

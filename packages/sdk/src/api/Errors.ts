@@ -54,7 +54,12 @@ export const KnownErrorCodes = [
   "INTERNAL_ERROR",
   "OAUTH_REFRESH_FAILED",
   "AGENT_ENROLLMENT_FAILED",
-  "AGENT_KEY_UNAVAILABLE"
+  "AGENT_KEY_UNAVAILABLE",
+  "CONTROL_DENIED",
+  "MISSION_PAUSED",
+  "UPSTREAM_ERROR",
+  "UPSTREAM_TIMEOUT",
+  "UPSTREAM_RESPONSE_TOO_LARGE"
 ] as const
 
 /**
@@ -154,6 +159,10 @@ export const UnprocessableEntity = withStatus(422)
 export const TooManyRequests = withStatus(429)
 /** @since 0.1.0 */
 export const InternalServerError = withStatus(500)
+/** @since 0.1.0 */
+export const BadGateway = withStatus(502)
+/** @since 0.1.0 */
+export const GatewayTimeout = withStatus(504)
 
 /**
  * The `details` STACK sends with `INVALID_REQUEST`: one entry per bad field,
@@ -221,5 +230,12 @@ export const statusOfCode = {
   // the SDK's own, for credentials it could not obtain
   OAUTH_REFRESH_FAILED: 401,
   AGENT_ENROLLMENT_FAILED: 401,
-  AGENT_KEY_UNAVAILABLE: 401
+  AGENT_KEY_UNAVAILABLE: 401,
+  // documented without a status (a held or unlisted action): 403 is the contract's
+  CONTROL_DENIED: 403,
+  // the contract's, for the proxy: a mission paused by a cap, and the upstream failing
+  MISSION_PAUSED: 409,
+  UPSTREAM_ERROR: 502,
+  UPSTREAM_TIMEOUT: 504,
+  UPSTREAM_RESPONSE_TOO_LARGE: 502
 } as const satisfies Record<KnownErrorCode, number>

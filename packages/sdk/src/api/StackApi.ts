@@ -11,12 +11,15 @@ import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
+import { CredentialsEndpoints } from "./Credentials.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
+import { ProxyEndpoints } from "./Proxy.js"
 import { ReviewsEndpoints } from "./Reviews.js"
 import { ScanEndpoints } from "./Scan.js"
 import { SecurityEventsEndpoints } from "./SecurityEvents.js"
+import { ServicesEndpoints } from "./Services.js"
 
 /**
  * Marks a group as authenticated with `Authorization: Bearer <API key, session
@@ -121,6 +124,30 @@ export class ScanGroup extends group("scan", ScanEndpoints).middleware(Authoriza
 export class NotificationsGroup extends group("notifications", NotificationsEndpoints).middleware(Authorization) {}
 
 /**
+ * The services group: the catalog, connections and grants.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class ServicesGroup extends group("services", ServicesEndpoints).middleware(Authorization) {}
+
+/**
+ * The credentials group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class CredentialsGroup extends group("credentials", CredentialsEndpoints).middleware(Authorization) {}
+
+/**
+ * The proxy group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class ProxyGroup extends group("proxy", ProxyEndpoints).middleware(Authorization) {}
+
+/**
  * @since 0.1.0
  * @category api
  */
@@ -134,6 +161,9 @@ export class StackApi extends HttpApi.make("stack")
   .add(SecurityEventsGroup)
   .add(ReviewsGroup)
   .add(ScanGroup)
+  .add(ServicesGroup)
+  .add(CredentialsGroup)
+  .add(ProxyGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",
