@@ -10,7 +10,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { Agents, Passports, Proxy, Services, Stack } from "@getstack/effect"
+import { Agents, Missions, Passports, Proxy, Services, Stack } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -19,7 +19,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { client, decodeJwt, expectError, withEmulator } from "./support/Client.js"
+import { client, decodeJwt, expectError, T0, withEmulator } from "./support/Client.js"
 
 interface Seen {
   readonly method: string
@@ -386,5 +386,134 @@ describe("the proxy through the SDK", () => {
         expect(yield* Proxy.authorityRequestId("ms_2", "support-update")).not.toBe(id)
       })
       yield* Effect.provide(program, StackDropping)
+    }))
+})
+
+describe("mission caps", () => {
+  it.scoped("an actions cap pauses the mission at the call that reaches it; calls are refused until an operator raises, continues or closes", () =>
+    Effect.gen(function*() {
+      const service = yield* upstream
+      yield* withEmulator(
+        Effect.gen(function*() {
+          const { agentId, base, get, post, auditOf } = yield* setup(service.host)
+          const started = yield* post("/v1/missions/start", {
+            agent_id: agentId,
+            intent_summary: "post two updates",
+            intent_services: ["slack"],
+            limits: { actions: 2 }
+          })
+          expect(started.status).toBe(201)
+          const missionId = started.json.mission_id as string
+          const token = started.json.passport.token as string
+          const call = () =>
+            post("/v1/proxy", { service: "slack", method: "GET", url: `${base}/api/auth.test` }, { headers: { "x-passport-token": token } })
+          const review = (body: Record<string, unknown>, auth?: string) =>
+            post(`/v1/missions/${missionId}/review-paused`, body, auth === undefined ? {} : { auth })
+          expectError(yield* review({ decision: "continue" }), 409, "MISSION_NOT_PAUSED")
+          expect((yield* call()).json.status).toBe(200)
+          expect((yield* get(`/v1/missions/${missionId}`)).json).toMatchObject({ status: "active", usage: { actions: 1 } })
+          const { entries } = yield* auditOf(call())
+          expect(entries.map((e) => e.action)).toEqual(["credential.proxy", "mission.pause"])
+          const paused = (yield* get(`/v1/missions/${missionId}`)).json
+          expect(paused).toMatchObject({ status: "paused", paused_cap: "actions", caps: { actions: 2 }, cap_behavior: "pause", usage: { actions: 2 } })
+          expect(paused.paused_at).toBe(new Date(T0).toISOString())
+          const refused = yield* call()
+          expectError(refused, 409, "MISSION_PAUSED")
+          expect(refused.json.error.details).toEqual({ mission_id: missionId, paused_cap: "actions" })
+          expect(service.seen).toHaveLength(2)
+
+          expectError(yield* review({ decision: "raise" }), 400, "INVALID_REQUEST")
+          expectError(yield* review({ decision: "raise", limit: 2 }), 400, "INVALID_REQUEST")
+          const raised = yield* review({ decision: "raise", limit: 3 })
+          expect(raised.json.mission).toMatchObject({ status: "active", caps: { actions: 3 }, paused_cap: null, paused_at: null })
+          expect((yield* call()).json.status).toBe(200)
+          expectError(yield* call(), 409, "MISSION_PAUSED")
+          const continued = yield* review({ decision: "continue" })
+          expect(continued.json.mission).toMatchObject({ status: "active", caps: null })
+          for (let i = 0; i < 3; i++) expect((yield* call()).json.status).toBe(200)
+          expect((yield* get(`/v1/missions/${missionId}`)).json.usage.actions).toBe(6)
+        }),
+        { proxyHosts: hostsFor(service.host) }
+      )
+    }))
+
+  it.scoped("cents and bytes caps; close as the cap behaviour, or as the review, ends the mission completed_cap_breached and revokes its passport", () =>
+    Effect.gen(function*() {
+      const service = yield* upstream
+      yield* withEmulator(
+        Effect.gen(function*() {
+          const { agentId, base, get, post } = yield* setup(service.host)
+          const start = (limits: Record<string, unknown>) =>
+            Effect.map(
+              post("/v1/missions/start", { agent_id: agentId, intent_summary: `capped ${JSON.stringify(limits)}`, intent_services: ["slack"], limits }),
+              (reply) => ({ missionId: reply.json.mission_id as string, token: reply.json.passport.token as string })
+            )
+          const call = (token: string, extra: Record<string, unknown> = {}) =>
+            post("/v1/proxy", { service: "slack", method: "GET", url: `${base}/api/x`, ...extra }, { headers: { "x-passport-token": token } })
+
+          const spend = yield* start({ cents: 100 })
+          expect((yield* call(spend.token, { cost_cents: 60 })).json.status).toBe(200)
+          expect((yield* get(`/v1/missions/${spend.missionId}`)).json.status).toBe("active")
+          expect((yield* call(spend.token, { cost_cents: 50 })).json.status).toBe(200)
+          expect((yield* get(`/v1/missions/${spend.missionId}`)).json).toMatchObject({ status: "paused", paused_cap: "cents", usage: { cents: 110 } })
+          const closed = yield* post(`/v1/missions/${spend.missionId}/review-paused`, { decision: "close" })
+          expect(closed.json).toMatchObject({ transitioned: true, mission: { status: "completed", terminal_state: "completed_cap_breached" } })
+          expect(closed.json.revoked_passports).toHaveLength(1)
+          expectError(yield* call(spend.token), 401, "PASSPORT_REVOKED")
+          expectError(yield* post(`/v1/missions/${spend.missionId}/review-paused`, { decision: "close" }), 409, "MISSION_NOT_PAUSED")
+
+          const small = yield* start({ bytes: 10, cap_behavior: "close" })
+          const first = yield* call(small.token)
+          expect(first.json.status).toBe(200)
+          expect((yield* get(`/v1/missions/${small.missionId}`)).json).toMatchObject({
+            status: "completed",
+            terminal_state: "completed_cap_breached",
+            paused_cap: "bytes"
+          })
+          expectError(yield* call(small.token), 401, "PASSPORT_REVOKED")
+          expectError(
+            yield* post("/v1/missions/start", { agent_id: agentId, intent_summary: "bad", limits: { actions: 0 } }),
+            400,
+            "INVALID_REQUEST"
+          )
+        }),
+        { proxyHosts: hostsFor(service.host) }
+      )
+    }))
+
+  it.scoped("through the SDK, a paused mission is a MissionPausedError naming the mission and the cap", () =>
+    Effect.gen(function*() {
+      const service = yield* upstream
+      yield* TestClock.setTime(T0)
+      const program = Effect.gen(function*() {
+        const agent = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "capped-bot", accountability_mode: "standard" }))
+        const services = yield* Services.Services
+        const slack = yield* services.connect({ service_id: "slack", scopes: ["chat:write"], oauth_token: Redacted.make(SLACK_TOKEN) })
+        yield* services.grant(slack.id, { agent_id: agent.id, scopes: ["chat:write"] })
+        const missions = yield* Missions.Missions
+        const started = yield* missions.start({
+          agent_id: agent.id,
+          intent_summary: "one call only",
+          intent_services: ["slack"],
+          limits: { actions: 1 }
+        })
+        const proxy = yield* Proxy.Proxy
+        const call = proxy.request({
+          service: "slack",
+          method: "GET",
+          url: `http://${service.host}/api/auth.test`,
+          passport_token: started.passport.token
+        })
+        expect((yield* call).status).toBe(200)
+        const paused = yield* Effect.flip(call)
+        expect(paused).toBeInstanceOf(Proxy.MissionPausedError)
+        expect(paused).toMatchObject({ missionId: started.mission_id, cap: "actions" })
+        const mission = yield* missions.get(started.mission_id)
+        expect(mission).toMatchObject({ status: "paused", paused_cap: "actions" })
+        const resumed = yield* missions.reviewPaused(started.mission_id, { decision: "raise", limit: 5 })
+        expect(resumed.mission?.status).toBe("active")
+        expect((yield* call).status).toBe(200)
+      })
+      yield* Effect.provide(program, Emulator.layerStack({ proxyHosts: hostsFor(service.host) }))
     }))
 })

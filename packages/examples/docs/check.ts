@@ -255,6 +255,9 @@ const proxy = Effect.scoped(Effect.gen(function*() {
     const outside = yield* ProxyPage.explain(Effect.flatMap(Proxy.Proxy, (proxy) =>
       proxy.request({ service: "github", method: "GET", url: "https://api.github.com/user", passport_token: passport.token })))
     yield* Console.log(`proxy.explain: ${outside}`)
+    const digest = yield* ProxyPage.postDigest(bot.id, local.base, Array.from({ length: 25 }, (_, i) => `line ${i}`))
+    yield* Console.log(`proxy.postDigest: ${digest.posted} posted, paused by ${digest.pausedBy}`)
+    yield* Console.log(`proxy.review: ${yield* ProxyPage.review(digest.mission_id, true)}`)
   }).pipe(Effect.provide(Emulator.layerStack({ proxyHosts: { slack: [local.host], stripe: [local.host] } })))
 }))
 

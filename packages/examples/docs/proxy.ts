@@ -3,8 +3,9 @@
  * file; nothing here runs on import.
  */
 // --- imports
-import { Passports, Proxy } from "@getstack/effect"
+import { Missions, Passports, Proxy } from "@getstack/effect"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 // ---
 
@@ -72,4 +73,48 @@ export const explain = <A, R>(call: Effect.Effect<A, Proxy.RequestError, R>) =>
       InternalServerError: (error) => Effect.succeed(`the service failed (${error.code}); the outcome is recorded, not resent`)
     })
   )
+// ---
+
+// --- caps
+/** Posts the digest under a mission capped at 20 calls; stops at a reached cap, which an operator reviews. */
+export const postDigest = (agentId: string, slackApi: string, lines: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const missions = yield* Missions.Missions
+    const proxy = yield* Proxy.Proxy
+    const { mission_id, passport } = yield* missions.start({
+      agent_id: agentId,
+      intent_summary: "Post the digest",
+      intent_services: ["slack"],
+      limits: { actions: 20, cap_behavior: "pause" }
+    })
+    let posted = 0
+    for (const text of lines) {
+      const sent = yield* Effect.either(proxy.request({
+        service: "slack",
+        method: "POST",
+        url: `${slackApi}/api/chat.postMessage`,
+        body: { channel: "#digest", text },
+        passport_token: passport.token
+      }))
+      if (Either.isLeft(sent)) {
+        if (sent.left._tag === "MissionPausedError") return { mission_id, posted, pausedBy: sent.left.cap }
+        return yield* Effect.fail(sent.left)
+      }
+      posted++
+    }
+    return { mission_id, posted, pausedBy: null }
+  })
+
+/** The operator's review of a paused mission: ten more calls, or the end of it. */
+export const review = (missionId: string, allowMore: boolean) =>
+  Effect.gen(function*() {
+    const missions = yield* Missions.Missions
+    const mission = yield* missions.get(missionId)
+    const used = mission.usage?.actions ?? 0
+    const reviewed = yield* missions.reviewPaused(
+      missionId,
+      allowMore ? { decision: "raise", limit: used + 10 } : { decision: "close" }
+    )
+    return reviewed.mission?.status
+  })
 // ---

@@ -45,12 +45,44 @@ export interface RequestInput extends Omit<Api.ProxyRequest, "authority_request_
 }
 
 /**
- * The errors of a proxied call.
+ * The call was refused because the mission its passport is bound to is
+ * paused: one of its caps (`cap`: actions, cents, seconds or bytes) was
+ * reached, and an operator reviews it (`missions.reviewPaused`). STACK's 409
+ * `MISSION_PAUSED`.
  *
  * @since 0.1.0
  * @category errors
  */
-export type RequestError = ErrorsOf<typeof Api.ProxyEndpoints.request>
+export class MissionPausedError extends Schema.TaggedError<MissionPausedError>()("MissionPausedError", {
+  missionId: Schema.String,
+  cap: Schema.NullOr(Schema.String),
+  requestId: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * The errors of a proxied call: those of its endpoint, with `MISSION_PAUSED`
+ * as a `MissionPausedError` of its own.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RequestError = ErrorsOf<typeof Api.ProxyEndpoints.request> | MissionPausedError
+
+const PausedDetails = Schema.Struct({ mission_id: Schema.String, paused_cap: Schema.optional(Schema.NullOr(Schema.String)) })
+const decodePaused = Schema.decodeUnknownOption(PausedDetails)
+
+/** `MISSION_PAUSED` as a `MissionPausedError`; other errors as they are. */
+const pausedError = (error: ErrorsOf<typeof Api.ProxyEndpoints.request>): RequestError => {
+  if (error._tag !== "ConflictError" || error.code !== "MISSION_PAUSED") return error
+  const details = decodePaused(error.details)
+  return new MissionPausedError({
+    missionId: details._tag === "Some" ? details.value.mission_id : "",
+    cap: details._tag === "Some" ? details.value.paused_cap ?? null : null,
+    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    message: error.message
+  })
+}
 
 /**
  * The service answered a status other than 2xx (`requestJson`): its status,
@@ -144,10 +176,13 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.map(Stack
     Effect.suspend(() => {
       const { authority_request_id, passport_token, ...call } = input
       const id = authority_request_id ?? (call.method === "GET" ? undefined : `ari_${crypto.randomUUID()}`)
-      return client.call(Api.ProxyEndpoints.request, {
-        payload: id === undefined ? call : { ...call, authority_request_id: id },
-        headers: { "x-passport-token": typeof passport_token === "string" ? Redacted.make(passport_token) : passport_token }
-      } as never) as Effect.Effect<Api.ProxyResponse, RequestError>
+      return Effect.mapError(
+        client.call(Api.ProxyEndpoints.request, {
+          payload: id === undefined ? call : { ...call, authority_request_id: id },
+          headers: { "x-passport-token": typeof passport_token === "string" ? Redacted.make(passport_token) : passport_token }
+        } as never) as Effect.Effect<Api.ProxyResponse, ErrorsOf<typeof Api.ProxyEndpoints.request>>,
+        pausedError
+      )
     })
   return Proxy.of({
     request,

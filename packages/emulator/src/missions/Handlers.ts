@@ -14,5 +14,6 @@ export const routes = serveGroup(MissionsEndpoints, {
   list: ({ actor, urlParams }) => Missions.list(actor, urlParams),
   renew: ({ actor, path }) => Missions.renew(actor, path.id),
   complete: ({ actor, path, payload }) => Missions.complete(actor, path.id, payload),
-  revoke: ({ actor, path, payload }) => Missions.revoke(actor, path.id, payload)
+  revoke: ({ actor, path, payload }) => Missions.revoke(actor, path.id, payload),
+  reviewPaused: ({ actor, path, payload }) => Missions.reviewPaused(actor, path.id, payload)
 })

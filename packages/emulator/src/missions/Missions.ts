@@ -3,13 +3,18 @@
  * passports cannot outlive. Completing or revoking one revokes every passport
  * bound to it.
  */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
 import {
+  type CapUnit,
   type CompleteMissionRequest,
   type ListMissionsQuery,
+  type MissionLimits,
   MissionPage,
   MissionTransition,
   MissionTtl,
   type OpenMissionRequest,
+  type ReviewPausedRequest,
   type RevokeMissionRequest,
   StartedMission,
   type StartMissionRequest
@@ -20,9 +25,9 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Agents from "../agents/Agents.js"
-import { type Actor, audited } from "../core/Audit.js"
+import { type Actor, audited, recordIn } from "../core/Audit.js"
 import { notFound, refuse, type StackFailure } from "../core/Failure.js"
-import { sha256Hex } from "../core/Hash.js"
+import { canonical, sha256Hex } from "../core/Hash.js"
 import { newId } from "../core/Ids.js"
 import * as Paging from "../core/Paging.js"
 import * as Events from "../core/Events.js"
@@ -36,13 +41,6 @@ import * as Store from "./Store.js"
 
 type CompleteRequest = typeof CompleteMissionRequest.Type
 
-/** JSON with object keys sorted, so that equal values have equal text. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v)
-
 interface NewMission {
   readonly agentId: string | null
   readonly intentSummary: string
@@ -52,6 +50,23 @@ interface NewMission {
   readonly passportTtlSeconds: number | null
   readonly checkpointIntervalSeconds: number | null
   readonly scopes: ReadonlyArray<ScopeGrant> | null
+  readonly limits: MissionLimits | undefined
+}
+
+/** The caps columns of a new mission, from its `limits`. */
+const capsColumns = (limits: MissionLimits | undefined) => {
+  const { cap_behavior, ...caps } = limits ?? {}
+  const set = Object.entries(caps).filter(([, value]) => value !== undefined)
+  return {
+    caps: set.length === 0 ? null : JSON.stringify(Object.fromEntries(set)),
+    cap_behavior: set.length === 0 ? null : cap_behavior ?? "pause",
+    used_actions: 0,
+    used_cents: 0,
+    used_ms: 0,
+    used_bytes: 0,
+    paused_at: null,
+    paused_cap: null
+  } as const
 }
 
 const insert = (actor: Actor, m: NewMission) =>
@@ -76,7 +91,8 @@ const insert = (actor: Actor, m: NewMission) =>
       passport_jti: null,
       passport_ttl_seconds: m.passportTtlSeconds,
       checkpoint_interval_seconds: m.checkpointIntervalSeconds,
-      scopes: m.scopes === null ? null : JSON.stringify(m.scopes)
+      scopes: m.scopes === null ? null : JSON.stringify(m.scopes),
+      ...capsColumns(m.limits)
     }
     yield* Store.insert(row)
     return row
@@ -107,7 +123,8 @@ export const open = (actor: Actor, request: OpenMissionRequest) =>
         startHash: null,
         passportTtlSeconds: null,
         checkpointIntervalSeconds: null,
-        scopes: null
+        scopes: null,
+        limits: request.limits
       })
     })
   ).pipe(Effect.map(Store.toMission))
@@ -199,7 +216,8 @@ export const start = (actor: Actor, request: StartMissionRequest) =>
           startHash,
           passportTtlSeconds: request.passport_ttl_seconds ?? null,
           checkpointIntervalSeconds: request.checkpoint_interval_seconds ?? null,
-          scopes: request.scopes ?? null
+          scopes: request.scopes ?? null,
+          limits: request.limits
         })
         const issued = yield* issueBound(actor, row, request.agent_id)
         return { issued, row }
@@ -258,7 +276,7 @@ const terminate = (
   action: string,
   change: (row: Store.MissionRow, now: number) => Store.MissionRow,
   reason: string,
-  guard: Effect.Effect<void, StackFailure> = Effect.void
+  guard: Effect.Effect<void, StackFailure | SqlError.SqlError, SqlClient.SqlClient> = Effect.void
 ) =>
   audited(
     actor,
@@ -331,3 +349,92 @@ export const revoke = (actor: Actor, id: string, request: RevokeMissionRequest) 
     `mission_revoked: ${request.reason}`,
     Policy.operatorOnly(actor, "revoke missions")
   )
+
+/**
+ * What a hit cap does to a mission, in the transaction of the call that hit
+ * it: pauses it until an operator reviews it, or (`cap_behavior: close`)
+ * completes it as `completed_cap_breached` and revokes its passports. Each
+ * is audited (`mission.pause`, `mission.cap_breached` and the revocations).
+ */
+export const capHit = (actor: Actor, row: Store.MissionRow, cap: CapUnit) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (row.cap_behavior === "close") {
+      const closed: Store.MissionRow = {
+        ...row,
+        status: "completed",
+        completed_at: now,
+        terminal_state: "completed_cap_breached",
+        paused_cap: cap
+      }
+      yield* Store.updateTerminal(closed)
+      yield* Store.updateCaps(closed)
+      const revocation = yield* Passports.revokeBound(actor.operatorId, row.id, `mission_cap_breached: ${cap}`)
+      yield* recordIn(actor, { action: "mission.cap_breached", agentId: row.agent_id })
+      for (const entry of Revocation.auditEntries(revocation, { includeDirect: true })) yield* recordIn(actor, entry)
+      return
+    }
+    yield* Store.updateCaps({ ...row, status: "paused", paused_at: now, paused_cap: cap })
+    yield* recordIn(actor, { action: "mission.pause", agentId: row.agent_id })
+  })
+
+/**
+ * An operator's review of a mission paused by a cap: `raise` the cap to
+ * `limit` (above what is used) and resume, `continue` without that cap, or
+ * `close` the mission as `completed_cap_breached` and revoke its passports.
+ * A mission that is not paused is `MISSION_NOT_PAUSED`.
+ */
+export const reviewPaused = (actor: Actor, id: string, request: ReviewPausedRequest) =>
+  Effect.gen(function*() {
+    const guard = Effect.gen(function*() {
+      yield* Policy.operatorOnly(actor, "review paused missions")
+      const row = yield* findRow(actor, id)
+      if (row.status !== "paused" || row.paused_cap === null) {
+        return yield* refuse("MISSION_NOT_PAUSED", `mission ${id} is ${row.status}, not paused`)
+      }
+      return row
+    })
+    if (request.decision === "close") {
+      return yield* terminate(
+        actor,
+        id,
+        "mission.review_paused",
+        (row, now) => ({ ...row, status: "completed", completed_at: now, terminal_state: "completed_cap_breached" }),
+        "mission_cap_breached",
+        Effect.asVoid(guard)
+      )
+    }
+    return yield* audited(
+      actor,
+      { action: "mission.review_paused", agentId: (r) => r.agent_id },
+      Effect.gen(function*() {
+        const row = yield* guard
+        const cap = row.paused_cap!
+        const caps = { ...Store.capsOf(row) } as Record<string, number>
+        if (request.decision === "raise") {
+          const used = Store.usageOf(row)[cap]
+          if (request.limit === undefined || request.limit <= used) {
+            return yield* refuse("INVALID_REQUEST", `raise needs a limit above what is used (${used} ${cap})`, {
+              fields: { limit: `required with raise, above ${used}` }
+            })
+          }
+          caps[cap] = request.limit
+        } else {
+          delete caps[cap]
+        }
+        const next: Store.MissionRow = {
+          ...row,
+          status: "active",
+          caps: Object.keys(caps).length === 0 ? null : JSON.stringify(caps),
+          paused_at: null,
+          paused_cap: null
+        }
+        yield* Store.updateCaps(next)
+        return next
+      })
+    ).pipe(
+      Effect.map((row) =>
+        new MissionTransition({ mission: Store.toMission(row), transitioned: true, revoked_passports: [] }, { disableValidation: true })
+      )
+    )
+  })

@@ -5,7 +5,14 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
-import { type ListMissionsQuery, Mission, MissionPageSize, type MissionStatus } from "@getstack/effect/api/Missions"
+import {
+  type CapUnit,
+  type ListMissionsQuery,
+  Mission,
+  type MissionCaps,
+  MissionPageSize,
+  type MissionStatus
+} from "@getstack/effect/api/Missions"
 import type { ScopeGrant } from "@getstack/effect/api/Passports"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -38,7 +45,27 @@ export interface MissionRow {
   readonly checkpoint_interval_seconds: number | null
   /** JSON array of scope grants, or null for none. */
   readonly scopes: string | null
+  /** JSON of the caps (`MissionCaps`), or null for none. */
+  readonly caps: string | null
+  readonly cap_behavior: "pause" | "close" | null
+  readonly used_actions: number
+  readonly used_cents: number
+  readonly used_ms: number
+  readonly used_bytes: number
+  readonly paused_at: number | null
+  readonly paused_cap: CapUnit | null
 }
+
+/** A mission's caps. */
+export const capsOf = (row: MissionRow): MissionCaps => row.caps === null ? {} : JSON.parse(row.caps) as MissionCaps
+
+/** What a mission's proxied calls used, in the caps' units (seconds rounded up). */
+export const usageOf = (row: MissionRow): { readonly [U in CapUnit]: number } => ({
+  actions: row.used_actions,
+  cents: row.used_cents,
+  seconds: Math.ceil(row.used_ms / 1000),
+  bytes: row.used_bytes
+})
 
 /** The mission as the contract returns it. */
 export const toMission = (row: MissionRow): Mission =>
@@ -56,15 +83,25 @@ export const toMission = (row: MissionRow): Mission =>
     terminal_state: row.terminal_state,
     revoke_reason: row.revoke_reason,
     notes: row.notes,
-    ...(row.output === null ? {} : { output: JSON.parse(row.output) as unknown })
+    ...(row.output === null ? {} : { output: JSON.parse(row.output) as unknown }),
+    caps: row.caps === null ? null : capsOf(row) as Record<string, number>,
+    cap_behavior: row.cap_behavior,
+    usage: usageOf(row),
+    paused_at: row.paused_at === null ? null : DateTime.unsafeMake(row.paused_at),
+    paused_cap: row.paused_cap
   }, { disableValidation: true })
 
 /** The scope grants `start` recorded for the mission's passports. */
 export const scopesOf = (row: MissionRow): ReadonlyArray<ScopeGrant> | undefined =>
   row.scopes === null ? undefined : JSON.parse(row.scopes) as ReadonlyArray<ScopeGrant>
 
-/** Whether passports may be issued for the mission at `now`: active and not expired. */
-export const isLive = (row: MissionRow, now: number): boolean => row.status === "active" && now < row.expires_at
+/**
+ * Whether passports may be issued for the mission at `now`: active (or
+ * paused by a cap: its passports live on while it waits for review) and not
+ * expired.
+ */
+export const isLive = (row: MissionRow, now: number): boolean =>
+  (row.status === "active" || row.status === "paused") && now < row.expires_at
 
 /** A mission by id, whoever's it is (`undefined` when none). */
 export const byId = (id: string): Effect.Effect<MissionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
@@ -87,6 +124,24 @@ export const insert = (row: MissionRow) =>
 export const setPassport = (id: string, jti: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.asVoid(sql`UPDATE missions SET passport_jti = ${jti} WHERE id = ${id}`))
+
+/** Adds a proxied call's use to its mission. */
+export const addUsage = (id: string, use: { readonly cents: number; readonly ms: number; readonly bytes: number }) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<MissionRow>`
+        UPDATE missions SET used_actions = used_actions + 1, used_cents = used_cents + ${use.cents},
+          used_ms = used_ms + ${use.ms}, used_bytes = used_bytes + ${use.bytes}
+        WHERE id = ${id} RETURNING *`,
+      (rows) => rows[0]
+    ))
+
+/** Stores a mission's caps and pause. */
+export const updateCaps = (row: MissionRow) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.asVoid(sql`UPDATE missions SET ${
+      sql.update({ status: row.status, caps: row.caps, paused_at: row.paused_at, paused_cap: row.paused_cap })
+    } WHERE id = ${row.id}`))
 
 /** Stores a mission's terminal state. */
 export const updateTerminal = (row: MissionRow) =>

@@ -18,12 +18,15 @@
  *    calling the upstream; with another request it is 409 `CONFLICT`; while
  *    the first is in flight, or when its outcome was never recorded (a
  *    crash), it is 409 and is not sent again;
- * 6. the caller's auth headers are stripped and the credential injected;
- * 7. the request goes out (30 s timeout, 10 MB answer cap, redirects not
+ * 6. the mission the passport is bound to is not paused by a cap (409
+ *    `MISSION_PAUSED`); the call is counted against its caps once it went
+ *    out, and the call that reaches one pauses (or closes) it (`Caps.ts`);
+ * 7. the caller's auth headers are stripped and the credential injected;
+ * 8. the request goes out (30 s timeout, 10 MB answer cap, redirects not
  *    followed); a failure is 502 `UPSTREAM_ERROR` /
  *    `UPSTREAM_RESPONSE_TOO_LARGE` or 504 `UPSTREAM_TIMEOUT`, recorded under
  *    the id like any outcome;
- * 8. the answer is scanned for prompt injection (a `prompt_injection`
+ * 9. the answer is scanned for prompt injection (a `prompt_injection`
  *    security event on the agent when not clean), and the call is audited as
  *    `credential.proxy` (layer `vault`) with its duration.
  *
@@ -38,7 +41,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { type Actor, audited, recordIn, refusalsAudited, transact } from "../core/Audit.js"
+import { type Actor, recordIn, refusalsAudited, transact } from "../core/Audit.js"
 import { excerpt, refuse, StackFailure } from "../core/Failure.js"
 import { canonical, sha256Hex } from "../core/Hash.js"
 import * as Signals from "../core/Signals.js"
@@ -48,6 +51,7 @@ import { scanContent } from "../scan/Detector.js"
 import * as Catalog from "../services/Catalog.js"
 import * as Services from "../services/Services.js"
 import * as ServicesStore from "../services/Store.js"
+import * as Caps from "./Caps.js"
 
 /** How the proxy reaches services: the extra hosts each may call, the timeout and the answer cap. */
 export interface Settings {
@@ -353,6 +357,7 @@ export const request = (actor: Actor, passportToken: Redacted.Redacted<string>, 
             fields: { authority_request_id: "required for every method but GET" }
           })
         }
+        yield* Caps.admit(row)
         return { row, entry, connection, url, id }
       })
     )
@@ -366,32 +371,38 @@ export const request = (actor: Actor, passportToken: Redacted.Redacted<string>, 
     const startedAt = yield* Clock.currentTimeMillis
     const sent = yield* Effect.either(send(url, request, upstreamHeaders(entry, request, secret), settings))
     const endedAt = yield* Clock.currentTimeMillis
-    const recorded = (outcome: ProxyResponse | StackFailure) => id === undefined ? Effect.void : settle(actor, id, outcome)
+    const recorded = (outcome: ProxyResponse | StackFailure) =>
+      Effect.zipRight(
+        id === undefined ? Effect.void : settle(actor, id, outcome),
+        Caps.count(actor, row, {
+          cents: request.cost_cents ?? 0,
+          ms: endedAt - startedAt,
+          bytes: sent._tag === "Right" ? sent.right.bytes.length : 0
+        })
+      )
     if (sent._tag === "Left") {
       const failure = sent.left
       yield* transact(Effect.zipRight(
-        recorded(failure),
-        recordIn(actor, { ...spec, agentId: row.agent_id, passportJti: row.jti, outcome: "failure", failure })
+        recordIn(actor, { ...spec, agentId: row.agent_id, passportJti: row.jti, outcome: "failure", failure }),
+        recorded(failure)
       ))
       return yield* failure
     }
     const { body, encoding } = bodyOf(sent.right)
-    return yield* audited(
-      actor,
-      { ...spec, agentId: () => row.agent_id, passportJti: () => row.jti },
-      Effect.gen(function*() {
-        const response = new ProxyResponse({
-          status: sent.right.status,
-          headers: sent.right.headers,
-          body,
-          body_encoding: encoding,
-          duration_ms: endedAt - startedAt,
-          authority_request_id: id ?? null,
-          replayed: false,
-          scan: yield* scanAnswer(actor, row, entry.id, body, encoding)
-        }, { disableValidation: true })
-        yield* recorded(response)
-        return response
-      })
-    )
+    // the call's entry first, then what its use did to its mission (a pause is audited after it)
+    return yield* transact(Effect.gen(function*() {
+      const response = new ProxyResponse({
+        status: sent.right.status,
+        headers: sent.right.headers,
+        body,
+        body_encoding: encoding,
+        duration_ms: endedAt - startedAt,
+        authority_request_id: id ?? null,
+        replayed: false,
+        scan: yield* scanAnswer(actor, row, entry.id, body, encoding)
+      }, { disableValidation: true })
+      yield* recordIn(actor, { ...spec, agentId: row.agent_id, passportJti: row.jti })
+      yield* recorded(response)
+      return response
+    }))
   })

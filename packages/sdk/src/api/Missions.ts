@@ -48,6 +48,82 @@ export const MissionTtl = { default: 24 * 60 * 60, min: 60, max: 7 * 24 * 60 * 6
 export const MissionPageSize = { default: 50, max: 200 } as const
 
 /**
+ * A mission's caps on what its proxied calls may use: calls (`actions`),
+ * money (`cents`, as each call declares its `cost_cents`), upstream time
+ * (`seconds`) and answer size (`bytes`). A cap is hit once the usage
+ * reaches it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MissionCaps = Schema.Struct({
+  actions: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  cents: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  seconds: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  bytes: Schema.optional(Schema.Int.pipe(Schema.positive()))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type MissionCaps = typeof MissionCaps.Type
+
+/**
+ * The units a mission's caps count.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CapUnit = Schema.Literal("actions", "cents", "seconds", "bytes")
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type CapUnit = typeof CapUnit.Type
+
+/**
+ * What a hit cap does: `pause` the mission until an operator reviews it
+ * (`reviewPaused`), or `close` it at once as `completed_cap_breached`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CapBehavior = Schema.Literal("pause", "close")
+
+/**
+ * The `limits` of `open` and `start`: the caps, and what hitting one does
+ * (default `pause`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MissionLimits = Schema.Struct({
+  ...MissionCaps.fields,
+  cap_behavior: Schema.optional(CapBehavior)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type MissionLimits = typeof MissionLimits.Type
+
+/**
+ * What a mission's proxied calls have used so far, in the caps' units.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MissionUsage = Schema.Struct({
+  actions: Schema.Number,
+  cents: Schema.Number,
+  seconds: Schema.Number,
+  bytes: Schema.Number
+})
+
+/**
  * A mission: one unit of work that its passports cannot outlive. The fields
  * STACK's mission tool documents are required; the others are optional.
  *
@@ -68,7 +144,12 @@ export class Mission extends Schema.Class<Mission>("Mission")({
   intent_summary: Schema.optional(Schema.String),
   revoke_reason: Schema.optional(Schema.NullOr(MissionRevokeReason)),
   notes: Schema.optional(Schema.NullOr(Schema.String)),
-  output: Schema.optional(Schema.Unknown)
+  output: Schema.optional(Schema.Unknown),
+  caps: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Number }))),
+  cap_behavior: Schema.optional(Schema.NullOr(Schema.String)),
+  usage: Schema.optional(MissionUsage),
+  paused_at: Schema.optional(Schema.NullOr(Timestamp)),
+  paused_cap: Schema.optional(Schema.NullOr(Schema.String))
 }) {}
 
 /** An intent summary, as in a passport's intent. */
@@ -84,7 +165,8 @@ export const OpenMissionRequest = Schema.Struct({
   agent_id: Schema.optional(Schema.String),
   intent_summary: Summary,
   intent_services: Schema.optional(Schema.Array(Schema.String)),
-  ttl_seconds: Schema.optional(Seconds(MissionTtl.min, MissionTtl.max))
+  ttl_seconds: Schema.optional(Seconds(MissionTtl.min, MissionTtl.max)),
+  limits: Schema.optional(MissionLimits)
 })
 
 /**
@@ -107,7 +189,8 @@ export const StartMissionRequest = Schema.Struct({
   ttl_seconds: Schema.optional(Seconds(MissionTtl.min, MissionTtl.max)),
   passport_ttl_seconds: Schema.optional(Seconds(PassportTtl.min, PassportTtl.max)),
   checkpoint_interval_seconds: Schema.optional(Seconds(CheckpointInterval.min, CheckpointInterval.max)),
-  scopes: Schema.optional(Schema.Array(ScopeGrant))
+  scopes: Schema.optional(Schema.Array(ScopeGrant)),
+  limits: Schema.optional(MissionLimits)
 })
 
 /**
@@ -200,7 +283,28 @@ export class MissionTransition extends Schema.Class<MissionTransition>("MissionT
 }) {}
 
 /**
- * The missions endpoints, by name.
+ * Body of `POST /v1/missions/{id}/review-paused`: `raise` the cap that
+ * paused the mission to `limit` (above what is used) and resume it,
+ * `continue` without that cap, or `close` it as `completed_cap_breached`
+ * (revoking its passports).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReviewPausedRequest = Schema.Struct({
+  decision: Schema.Literal("raise", "continue", "close"),
+  limit: Schema.optional(Schema.Int.pipe(Schema.positive()))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export type ReviewPausedRequest = typeof ReviewPausedRequest.Type
+
+/**
+ * The missions endpoints, by name. Reviewing a mission that is not paused is
+ * 409 `MISSION_NOT_PAUSED`.
  *
  * @since 0.1.0
  * @category endpoints
@@ -231,5 +335,9 @@ export const MissionsEndpoints = {
   revoke: Endpoint.post("revoke", "/v1/missions/:id/revoke")
     .setPayload(RevokeMissionRequest)
     .addSuccess(MissionTransition)
-    .pipe(Endpoint.write, Endpoint.idempotent)
+    .pipe(Endpoint.write, Endpoint.idempotent),
+  reviewPaused: Endpoint.post("reviewPaused", "/v1/missions/:id/review-paused")
+    .setPayload(ReviewPausedRequest)
+    .addSuccess(MissionTransition)
+    .pipe(Endpoint.write)
 }

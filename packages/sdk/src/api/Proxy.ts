@@ -37,7 +37,8 @@ export type ProxyMethod = typeof ProxyMethod.Type
  * Body of `POST /v1/proxy`. `body` is sent as JSON unless it is a string
  * (sent as it is). `authority_request_id` (1–200 characters) is required on
  * every method but GET; the SDK's `proxy.request` makes one when it is left
- * out.
+ * out. `cost_cents` is what the call spends (a charge, an order), counted
+ * against its mission's `cents` cap.
  *
  * @since 0.1.0
  * @category schemas
@@ -49,7 +50,8 @@ export const ProxyRequest = Schema.Struct({
   headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   body: Schema.optional(Schema.Unknown),
   query: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
-  authority_request_id: Schema.optional(BoundedString(200))
+  authority_request_id: Schema.optional(BoundedString(200)),
+  cost_cents: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
 })
 
 /**
