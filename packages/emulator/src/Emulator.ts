@@ -33,6 +33,7 @@ import * as Signals from "./core/Signals.js"
 import * as Vault from "./core/Vault.js"
 import * as Database from "./Database.js"
 import * as App from "./http/App.js"
+import * as Serve from "./http/Serve.js"
 import * as Server from "./http/Server.js"
 import * as Delivery from "./notifications/Delivery.js"
 import * as ProxyModule from "./proxy/Proxy.js"
@@ -410,7 +411,9 @@ export const layerStack = (
 
 /**
  * Serves the emulator on the `HttpServer` in context, untraced (no span per
- * request).
+ * request). On a server made by `layerServer`, requests are answered on its
+ * Node server directly, without the platform's per-request wrapping; the
+ * answers are the same.
  *
  * @since 0.1.0
  * @category layers
@@ -418,9 +421,12 @@ export const layerStack = (
 export const layerServe: Layer.Layer<never, never, Emulator | HttpServer.HttpServer> = Layer.unwrapEffect(
   Effect.map(Emulator, (emulator): Layer.Layer<never, never, HttpServer.HttpServer> => {
     const own = ownApps.get(emulator)
-    return own === undefined
-      ? HttpServer.serve(emulator.app)
-      : HttpServer.serve(own.app).pipe(Layer.provide(Layer.succeedContext(own.context)))
+    if (own === undefined) return HttpServer.serve(emulator.app)
+    // on `layerServer`'s own Node server, the app is answered directly (see `http/Serve`)
+    return Layer.unwrapEffect(Effect.map(HttpServer.HttpServer, (server) => {
+      const node = Serve.nodeServerOf(server)
+      return node === undefined ? HttpServer.serve(own.app) : Layer.scopedDiscard(Serve.serve(node, own.app))
+    })).pipe(Layer.provide(Layer.succeedContext(own.context)))
   })
 ).pipe(Layer.locallyEffect(untraced))
 
@@ -450,7 +456,19 @@ export const layerServer = (options: {
   readonly port?: number | undefined
   readonly host?: string | undefined
 } = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
-  NodeHttpServer.layer(() => Server.createServer(), {
-    port: options.port ?? 0,
-    ...(options.host === undefined ? {} : { host: options.host })
-  })
+  Layer.merge(
+    Layer.scoped(
+      HttpServer.HttpServer,
+      Effect.suspend(() => {
+        let node: Http.Server | undefined
+        return Effect.tap(
+          NodeHttpServer.make(() => (node = Server.createServer()), {
+            port: options.port ?? 0,
+            ...(options.host === undefined ? {} : { host: options.host })
+          }),
+          (server) => Serve.register(server, node!)
+        )
+      })
+    ),
+    NodeHttpServer.layerContext
+  )

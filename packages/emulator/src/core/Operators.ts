@@ -55,24 +55,26 @@ export const addKey = (operatorId: string, key: string) =>
     })}`
   })
 
+/** The operators a key belongs to (one, or none): the key not revoked, looked up by its hash. */
+const operatorsByKey = (sql: SqlClient.SqlClient, key: string) =>
+  sql<Operator>`
+    SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
+    WHERE k.key_hash = ${sha256Hex(key)} AND k.revoked_at IS NULL`
+
 /** The operator a key belongs to, if any. */
 export const findByKey = (key: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.map(
-      sql<Operator>`
-        SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
-        WHERE k.key_hash = ${sha256Hex(key)} AND k.revoked_at IS NULL`,
-      (rows) => Option.fromNullable(rows[0])
-    ))
+  Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(operatorsByKey(sql, key), (rows) => Option.fromNullable(rows[0])))
 
 /**
  * The operator an API key authenticates, or `INVALID_API_KEY` for a token
- * that is not one of this server's keys.
+ * that is not one of this server's keys. Read from the database on every
+ * request: a revoked key is refused at once.
  */
 export const authenticate = (token: string) =>
   token.startsWith("sk_")
-    ? Effect.flatMap(findByKey(token), (operator) =>
-      Option.isSome(operator) ? Effect.succeed(operator.value) : refuse("INVALID_API_KEY", "the API key is not valid"))
+    ? Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.flatMap(operatorsByKey(sql, token), (rows) =>
+        rows[0] !== undefined ? Effect.succeed(rows[0]) : refuse("INVALID_API_KEY", "the API key is not valid")))
     : refuse("INVALID_API_KEY", "the bearer token is not an API key this server knows")
 
 /** The operator `apiKey` belongs to, else a new operator of its own with that key. */

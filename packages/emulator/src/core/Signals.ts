@@ -126,6 +126,7 @@ export const raiseSilences = (operatorId: string, agentId?: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
+    // the terms of `passports_checkpointing` (0018) are all here, so that it answers without reading every passport
     const silent = yield* sql<Silent>`
       SELECT jti, agent_id, accountability, checkpoint_interval, COALESCE(last_checkpoint_at, issued_at) AS since
       FROM passports

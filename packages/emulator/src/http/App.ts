@@ -9,7 +9,6 @@ import { openApiDocument } from "@getstack/effect/api/StackApi"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
 import * as AgentsHandlers from "../agents/Handlers.js"
 import * as AuditHandlers from "../audit/Handlers.js"
 import * as CredentialsHandlers from "../credentials/Handlers.js"
@@ -29,6 +28,7 @@ import { Controls, ScanQuota } from "../core/Plan.js"
 import * as Authorization from "./Authorization.js"
 import { CheckDeclaredErrors } from "./Declared.js"
 import { failureResponse, RequestId } from "./Router.js"
+import * as Routes from "./Routes.js"
 
 const openApiRoute = HttpRouter.makeRoute(
   "GET",
@@ -61,19 +61,6 @@ const approvalRoutes = (["approve", "reject"] as const).map((verb) =>
     )
   )
 )
-
-/**
- * `Effect.provide` for the rest of a request: every request is served by a
- * fiber of its own, whose context gains `services` for good. (`Effect.provide`
- * also saves and restores the context around the effect: ten times the fiber
- * steps, on every request.)
- */
-const forTheRequest = <I>(services: Context.Context<I>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, I>> =>
-  Effect.zipRight(
-    FiberRef.update(FiberRef.currentContext, (context) => Context.merge(context, services)),
-    effect as Effect.Effect<A, E, Exclude<R, I>>
-  )
 
 /** How the app is built. */
 export interface Options {
@@ -113,31 +100,44 @@ export const make = (options: Options) =>
       ServicesHandlers.authorizeRoute,
       openApiRoute
     ])
-    const app = yield* HttpRouter.toHttpApp(router)
+    const find = yield* Routes.finder(router)
     const declared = Context.make(CheckDeclaredErrors, options.checkDeclaredErrors).pipe(
       Context.add(Controls, options.controls),
       Context.add(Governance.Governed, options.governance),
       Context.add(ScanQuota, options.scanQuota),
       Context.add(ProxySettings, options.proxy)
     )
-    return Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
+    return Effect.withFiberRuntime<
+      HttpServerResponse.HttpServerResponse,
+      never,
+      Exclude<
+        Effect.Effect.Context<typeof router>,
+        CheckDeclaredErrors | Controls | Governance.Governed | ScanQuota | ProxySettings | RequestId
+      >
+    >((fiber) => {
+      const context = fiber.currentContext
+      const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
       const requestId = newId("req")
-      const response = yield* app.pipe(
-        forTheRequest(Context.add(declared, RequestId, requestId)),
-        Effect.catchTag("RouteNotFound", () =>
-          Effect.succeed(failureResponse(
-            new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })
-          ))),
-        Effect.catchAllCause((cause) =>
+      const found = find(request)
+      // the route's context gains, for the rest of the request, what every route reads
+      const response = found === undefined
+        ? Effect.succeed(failureResponse(
+          new StackFailure({ code: "NOT_FOUND", message: `no route for ${request.method} ${excerpt(request.url)}` })
+        ))
+        : Routes.run(found, context, Context.add(declared, RequestId, requestId))
+      return Effect.matchCauseEffect(response, {
+        onSuccess: (response) => Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
+        onFailure: (cause) =>
           // a client that went away interrupts its request: nothing failed
           (Cause.isInterruptedOnly(cause)
             ? Effect.logDebug("a request was abandoned by its client")
             : Effect.logError("the emulator failed to answer a request", cause)).pipe(
-              Effect.as(failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })))
+              Effect.as(HttpServerResponse.setHeader(
+                failureResponse(new StackFailure({ code: "INTERNAL_ERROR", message: "the emulator failed; see its log" })),
+                "x-request-id",
+                requestId
+              ))
             )
-        )
-      )
-      return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+      })
     })
   })

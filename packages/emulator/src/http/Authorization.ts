@@ -24,11 +24,14 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
  * when the header is missing or carries no bearer token.
  */
 export const bearerToken = (authorization: string | undefined): Effect.Effect<string, StackFailure> => {
-  const match = authorization === undefined ? null : BEARER.exec(authorization)
-  return match === null
-    ? refuse("UNAUTHORIZED", "missing credentials: send Authorization: Bearer <API key>")
-    : Effect.succeed(match[1]!)
+  const token = tokenOf(authorization)
+  return token === undefined ? missingCredentials() : Effect.succeed(token)
 }
+
+const tokenOf = (authorization: string | undefined): string | undefined =>
+  authorization === undefined ? undefined : BEARER.exec(authorization)?.[1]
+
+const missingCredentials = () => refuse("UNAUTHORIZED", "missing credentials: send Authorization: Bearer <API key>")
 
 /** Whether a token is an agent JWT (three dot-separated parts), not an API key. */
 const isAgentJwt = (token: string): boolean => !token.startsWith("sk_") && token.split(".").length === 3
@@ -42,8 +45,10 @@ const isAgentJwt = (token: string): boolean => !token.startsWith("sk_") && token
  */
 export const authenticate = (
   authorization: string | undefined
-): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(bearerToken(authorization), (token) =>
-    isAgentJwt(token)
-      ? AgentKeys.authenticate(token)
-      : Effect.map(Operators.authenticate(token), (operator): Caller => ({ operatorId: operator.id, agentId: null })))
+): Effect.Effect<Caller, StackFailure | SqlError.SqlError, SqlClient.SqlClient> => {
+  const token = tokenOf(authorization)
+  if (token === undefined) return missingCredentials()
+  return isAgentJwt(token)
+    ? AgentKeys.authenticate(token)
+    : Effect.map(Operators.authenticate(token), (operator): Caller => ({ operatorId: operator.id, agentId: null }))
+}

@@ -209,33 +209,37 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
  * than `MAX_DEPTH`, a body that is not an object, or a string that is not
  * well-formed Unicode. An empty body is `{}`.
  */
-export const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<JsonBody, StackFailure> =>
-  Effect.gen(function*() {
-    const contentType = request.headers["content-type"]
-    if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-      return yield* new StackFailure({ code: "UNSUPPORTED_MEDIA_TYPE", message: "send the body as application/json" })
-    }
-    const bytes = yield* readBytes(request)
-    const text = yield* Effect.try({
-      try: () => utf8.decode(bytes),
-      catch: () => invalidBody("the request body is not valid UTF-8", "must be UTF-8")
-    })
-    if (text.trim() === "") return { text, json: {} }
-    if (nestsDeeperThan(text, MAX_DEPTH)) {
-      return yield* invalidBody(
-        `the request body nests arrays and objects deeper than ${MAX_DEPTH} levels`,
-        `must nest at most ${MAX_DEPTH} levels`
-      )
-    }
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => invalidBody("the request body is not valid JSON", "must be valid JSON")
-    })
-    if (!isRecord(json)) {
-      return yield* invalidBody("the request body must be a JSON object", "must be a JSON object")
-    }
-    // strict UTF-8 has no lone surrogates: only a \uD800–\uDFFF escape can make one
-    const field = SURROGATE_ESCAPE.test(text) ? malformedStringAt(json, "") : undefined
-    if (field !== undefined) return yield* malformed(field)
-    return { text, json }
-  })
+export const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<JsonBody, StackFailure> => {
+  const contentType = request.headers["content-type"]
+  if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    return Effect.fail(new StackFailure({ code: "UNSUPPORTED_MEDIA_TYPE", message: "send the body as application/json" }))
+  }
+  return Effect.flatMap(readBytes(request), parseJson)
+}
+
+/** A body's bytes as a JSON object (see `readJson`). */
+const parseJson = (bytes: Uint8Array): Effect.Effect<JsonBody, StackFailure> => {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return Effect.fail(invalidBody("the request body is not valid UTF-8", "must be UTF-8"))
+  }
+  if (text.trim() === "") return Effect.succeed({ text, json: {} })
+  if (nestsDeeperThan(text, MAX_DEPTH)) {
+    return Effect.fail(invalidBody(
+      `the request body nests arrays and objects deeper than ${MAX_DEPTH} levels`,
+      `must nest at most ${MAX_DEPTH} levels`
+    ))
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text) as unknown
+  } catch {
+    return Effect.fail(invalidBody("the request body is not valid JSON", "must be valid JSON"))
+  }
+  if (!isRecord(json)) return Effect.fail(invalidBody("the request body must be a JSON object", "must be a JSON object"))
+  // strict UTF-8 has no lone surrogates: only a \uD800–\uDFFF escape can make one
+  const field = SURROGATE_ESCAPE.test(text) ? malformedStringAt(json, "") : undefined
+  return field !== undefined ? Effect.fail(malformed(field)) : Effect.succeed({ text, json })
+}

@@ -199,26 +199,24 @@ export const serve = <E extends Endpoint, R>(
   }
   const refusalOf = (failure: StackFailure) => Effect.map(Declared.check(endpoint_, failure), failureAnswer)
 
-  const run = Effect.gen(function*() {
-    const context = yield* Effect.context<
-      HttpServerRequest.HttpServerRequest | HttpServerRequest.ParsedSearchParams | HttpRouter.RouteContext | RequestId
-    >()
-    const request = Context.get(context, HttpServerRequest.HttpServerRequest)
-    const startedAt = yield* Clock.currentTimeMillis
-    const caller = authenticated ? yield* Authorization.authenticate(request.headers["authorization"]) : anonymous
-    const params = Context.get(context, HttpRouter.RouteContext).params
-    const searchParams = Context.get(context, HttpServerRequest.ParsedSearchParams)
-    const malformed = Input.malformedParam(params) ?? Input.malformedParam(searchParams)
-    if (malformed !== undefined) return yield* malformed
-    const path = yield* (decodePath === undefined ? noInput : decodePath(params))
-    const urlParams = yield* (decodeUrlParams === undefined ? noInput : decodeUrlParams(searchParams))
-    const body = readsBody ? yield* Input.readJson(request) : noBody
-    const payload = yield* (decodePayload === undefined ? noInput : decodePayload(body.json))
-    const headers = yield* (decodeHeaders === undefined ? noInput : decodeHeaders(request.headers))
+  /** The rest of a request once its caller and inputs are known: the payload, the `Idempotency-Key`, the handler. */
+  const serveWith = (
+    request: HttpServerRequest.HttpServerRequest,
+    requestId: string,
+    startedAt: number,
+    caller: Authorization.Caller,
+    path: unknown,
+    urlParams: unknown,
+    body: Input.JsonBody
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> => {
+    const payload = decodePayload === undefined ? noInput : decodePayload(body.json)
+    if (Either.isLeft(payload)) return Effect.fail(payload.left)
+    const headers = decodeHeaders === undefined ? noInput : decodeHeaders(request.headers)
+    if (Either.isLeft(headers)) return Effect.fail(headers.left)
     const actor: Actor = {
       operatorId: caller.operatorId,
       agentId: caller.agentId,
-      requestId: Context.get(context, RequestId),
+      requestId,
       // only audited (authenticated) requests record it
       payloadHash: body.text === "" || !authenticated ? null : sha256Hex(body.text),
       startedAt
@@ -227,33 +225,76 @@ export const serve = <E extends Endpoint, R>(
     const respondAs = (type: string) => {
       contentType = type
     }
-    const execute = handler({ path, urlParams, payload, headers, actor, respondAs } as HandlerInput<E>).pipe(
+    const execute = handler({ path, urlParams, payload: payload.right, headers: headers.right, actor, respondAs } as HandlerInput<E>).pipe(
       Effect.flatMap((value) => answerOf(value, contentType)),
       Effect.catchTag("StackFailure", refusalOf)
     )
     const key = keyed ? request.headers["idempotency-key"] : undefined
-    if (key === undefined) {
-      return respond(yield* execute)
-    }
+    if (key === undefined) return Effect.map(execute, respond)
     if (key.length === 0 || key.length > Idempotency.MAX_KEY_LENGTH) {
-      return yield* new StackFailure({
-        code: "INVALID_REQUEST",
-        message: `Idempotency-Key must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters`,
-        details: { fields: { "Idempotency-Key": `must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters` } }
-      })
+      return Effect.fail(
+        new StackFailure({
+          code: "INVALID_REQUEST",
+          message: `Idempotency-Key must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters`,
+          details: { fields: { "Idempotency-Key": `must be 1 to ${Idempotency.MAX_KEY_LENGTH} characters` } }
+        })
+      )
     }
     // the caller is part of the request: an agent cannot replay its operator's answers, nor the reverse
     const requestHash = sha256Hex(
       `${caller.agentId === null ? "" : `${caller.agentId} `}${endpoint.method} ${request.url}\n${body.text}`
     )
-    const outcome = yield* Idempotency.run(caller.operatorId, key, requestHash, execute)
-    return outcome.replayed
-      ? HttpServerResponse.setHeader(respond(outcome.answer), "idempotent-replayed", "true")
-      : respond(outcome.answer)
-  }).pipe(
-    Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureResponse)),
-    Effect.catchTag("SqlError", (error) => Effect.die(error))
-  )
+    return Effect.map(
+      Idempotency.run(caller.operatorId, key, requestHash, execute),
+      (outcome) =>
+        outcome.replayed
+          ? HttpServerResponse.setHeader(respond(outcome.answer), "idempotent-replayed", "true")
+          : respond(outcome.answer)
+    )
+  }
+
+  // in this order: credentials, then path and query, then the body
+  const run = Effect.withFiberRuntime<
+    HttpServerResponse.HttpServerResponse,
+    never,
+    | R
+    | SqlClient.SqlClient
+    | HttpServerRequest.HttpServerRequest
+    | HttpServerRequest.ParsedSearchParams
+    | HttpRouter.RouteContext
+    | RequestId
+  >((fiber) => {
+    const context = fiber.currentContext as Context.Context<
+      HttpServerRequest.HttpServerRequest | HttpServerRequest.ParsedSearchParams | HttpRouter.RouteContext | RequestId
+    >
+    const request = Context.get(context, HttpServerRequest.HttpServerRequest)
+    const requestId = Context.get(context, RequestId)
+    const startedAt = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+    const params = Context.get(context, HttpRouter.RouteContext).params
+    const searchParams = Context.get(context, HttpServerRequest.ParsedSearchParams)
+    const withCaller = (
+      caller: Authorization.Caller
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> => {
+      const malformed = Input.malformedParam(params) ?? Input.malformedParam(searchParams)
+      if (malformed !== undefined) return Effect.fail(malformed)
+      const path = decodePath === undefined ? noInput : decodePath(params)
+      if (Either.isLeft(path)) return Effect.fail(path.left)
+      const urlParams = decodeUrlParams === undefined ? noInput : decodeUrlParams(searchParams)
+      if (Either.isLeft(urlParams)) return Effect.fail(urlParams.left)
+      return readsBody
+        ? Effect.flatMap(
+          Input.readJson(request),
+          (body) => serveWith(request, requestId, startedAt, caller, path.right, urlParams.right, body)
+        )
+        : serveWith(request, requestId, startedAt, caller, path.right, urlParams.right, noBody)
+    }
+    return (authenticated
+      ? Effect.flatMap(Authorization.authenticate(request.headers["authorization"]), withCaller)
+      : withCaller(anonymous)).pipe(
+        Effect.catchTag("StackFailure", (failure) => Effect.map(Declared.check(endpoint_, failure), failureResponse)),
+        Effect.catchTag("SqlError", (error) => Effect.die(error))
+      )
+  })
 
   return HttpRouter.makeRoute(endpoint.method, endpoint.path, run) as HttpRouter.Route<
     never,

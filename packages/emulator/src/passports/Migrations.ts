@@ -1,10 +1,19 @@
 /**
  * The passports' migrations, after the history in `core/Migrations.ts`
  * (`0002_passports` created `passports`, `checkouts`, `signing_keys` and
- * `security_signals`). None yet: the next one goes here.
+ * `security_signals`). Never edit one that has shipped: add the next.
  */
-import type * as SqlClient from "@effect/sql/SqlClient"
-import type * as Effect from "effect/Effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 
 /** The passports' migrations, by id. */
-export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {}
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0018_passports_checkpointing": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // the open passports that checkpoint, of an operator or of one agent: what `Signals.raiseSilences` reads before
+    // every issue, which `passports_by_agent` answered by reading every passport the agent ever held
+    yield* sql`CREATE INDEX passports_checkpointing ON passports (operator_id, agent_id)
+      WHERE checked_out_at IS NULL AND revoked_at IS NULL AND accountability != 'standard'
+        AND checkpoint_interval IS NOT NULL`
+  })
+}

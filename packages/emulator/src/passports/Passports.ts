@@ -121,24 +121,27 @@ type Inspection =
 
 const decodeClaims = Schema.decodeUnknownEither(PassportClaims)
 
+const invalidInspection = (reason: InvalidReason, message: string): Inspection => ({ ok: false, reason, message })
+
 /** Checks a token's form, key, signature and issuer, and finds its passport. */
-const inspect = (token: string) =>
-  Effect.gen(function*() {
-    const key = yield* SigningKey
-    const invalid = (reason: InvalidReason, message: string): Inspection => ({ ok: false, reason, message })
+const inspect = (token: string): Effect.Effect<Inspection, SqlError.SqlError, SigningKey | SqlClient.SqlClient> =>
+  Effect.flatMap(SigningKey, (key) => {
     const jwt = decodeJwt(token)
-    if (jwt === null) return invalid("malformed", "the token is not a compact JWT")
-    if (jwt.header["alg"] !== "EdDSA") return invalid("invalid_signature", "the token is not signed EdDSA")
+    if (jwt === null) return Effect.succeed(invalidInspection("malformed", "the token is not a compact JWT"))
+    if (jwt.header["alg"] !== "EdDSA") return Effect.succeed(invalidInspection("invalid_signature", "the token is not signed EdDSA"))
     const kid = jwt.header["kid"]
-    if (kid !== undefined && kid !== key.kid) return invalid("unknown_key", "the token was signed by a key this server does not publish")
+    if (kid !== undefined && kid !== key.kid) {
+      return Effect.succeed(invalidInspection("unknown_key", "the token was signed by a key this server does not publish"))
+    }
     if (!verifyEd25519(key.publicKey, jwt.signingInput, jwt.signature)) {
-      return invalid("invalid_signature", "the token's signature does not verify")
+      return Effect.succeed(invalidInspection("invalid_signature", "the token's signature does not verify"))
     }
     const claims = decodeClaims(jwt.payload)
-    if (Either.isLeft(claims)) return invalid("malformed", "the token's claims are not a passport's")
-    if (claims.right.iss !== ISSUER) return invalid("wrong_issuer", `the token's issuer is not ${ISSUER}`)
-    const inspection: Inspection = { ok: true, claims: claims.right, row: yield* Store.byJti(claims.right.jti) }
-    return inspection
+    if (Either.isLeft(claims)) return Effect.succeed(invalidInspection("malformed", "the token's claims are not a passport's"))
+    if (claims.right.iss !== ISSUER) {
+      return Effect.succeed(invalidInspection("wrong_issuer", `the token's issuer is not ${ISSUER}`))
+    }
+    return Effect.map(Store.byJti(claims.right.jti), (row): Inspection => ({ ok: true, claims: claims.right, row }))
   })
 
 const effectiveExpiry = (claims: PassportClaims, row: Store.PassportRow) => Math.min(claims.exp * 1000, row.expires_at)
@@ -149,41 +152,48 @@ const effectiveExpiry = (claims: PassportClaims, row: Store.PassportRow) => Math
  * service. Answers why not otherwise. A token expires at its own `exp`, or
  * earlier when a later token of the same passport was given a shorter one.
  */
-export const verify = (request: VerifyRequest) =>
-  Effect.gen(function*() {
-    const inspection = yield* inspect(revealToken(request.token))
-    const invalid = (reason: InvalidReason, message: string): VerifyPassportResponse => ({ valid: false, reason, message })
-    if (!inspection.ok) return invalid(inspection.reason, inspection.message)
+export const verify = (
+  request: VerifyRequest
+): Effect.Effect<VerifyPassportResponse, SqlError.SqlError, SigningKey | SqlClient.SqlClient> =>
+  Effect.flatMap(inspect(revealToken(request.token)), (inspection) => {
+    if (!inspection.ok) return Effect.succeed(invalidAnswer(inspection.reason, inspection.message))
     const { claims, row } = inspection
-    if (row === undefined) return invalid("unknown_passport", "this server has no record of the passport")
-    const now = yield* Clock.currentTimeMillis
-    if (claims.nbf !== undefined && claims.nbf * 1000 > now) return invalid("not_yet_valid", "the passport is not valid yet")
-    if (row.revoked_at !== null) {
-      yield* transact(Signals.raiseRevokedUse(row.jti, "to be verified"))
-      return invalid("revoked", "the passport was revoked")
-    }
-    if (now >= effectiveExpiry(claims, row)) return invalid("expired", "the passport expired")
-    const stk = claims.stk
-    if (
-      request.service_id !== undefined &&
-      !stk.services.some((service) => service.service_id === request.service_id) &&
-      !stk.intent_services.includes(request.service_id)
-    ) {
-      return invalid("service_not_in_scope", `the passport does not cover ${excerpt(request.service_id)}`)
-    }
-    const valid: VerifyPassportResponse = {
-      valid: true,
-      jti: claims.jti,
-      agent_id: stk.agent_id,
-      agent_name: stk.agent_name,
-      operator_id: stk.operator_id,
-      scopes: stk.services,
-      intent_services: stk.intent_services,
-      expires_at: DateTime.unsafeMake(effectiveExpiry(claims, row)),
-      claims
-    }
-    return valid
+    if (row === undefined) return Effect.succeed(invalidAnswer("unknown_passport", "this server has no record of the passport"))
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (claims.nbf !== undefined && claims.nbf * 1000 > now) {
+        return Effect.succeed(invalidAnswer("not_yet_valid", "the passport is not valid yet"))
+      }
+      if (row.revoked_at !== null) {
+        return Effect.as(
+          transact(Signals.raiseRevokedUse(row.jti, "to be verified")),
+          invalidAnswer("revoked", "the passport was revoked")
+        )
+      }
+      if (now >= effectiveExpiry(claims, row)) return Effect.succeed(invalidAnswer("expired", "the passport expired"))
+      const stk = claims.stk
+      if (
+        request.service_id !== undefined &&
+        !stk.services.some((service) => service.service_id === request.service_id) &&
+        !stk.intent_services.includes(request.service_id)
+      ) {
+        return Effect.succeed(invalidAnswer("service_not_in_scope", `the passport does not cover ${excerpt(request.service_id)}`))
+      }
+      const valid: VerifyPassportResponse = {
+        valid: true,
+        jti: claims.jti,
+        agent_id: stk.agent_id,
+        agent_name: stk.agent_name,
+        operator_id: stk.operator_id,
+        scopes: stk.services,
+        intent_services: stk.intent_services,
+        expires_at: DateTime.unsafeMake(effectiveExpiry(claims, row)),
+        claims
+      }
+      return Effect.succeed(valid)
+    })
   })
+
+const invalidAnswer = (reason: InvalidReason, message: string): VerifyPassportResponse => ({ valid: false, reason, message })
 
 /**
  * The live passport a token presented for use stands for (the proxy's
