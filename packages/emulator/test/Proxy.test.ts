@@ -513,6 +513,26 @@ describe("mission caps", () => {
         const resumed = yield* missions.reviewPaused(started.mission_id, { decision: "raise", limit: 5 })
         expect(resumed.mission?.status).toBe("active")
         expect((yield* call).status).toBe(200)
+
+        // the scoped mission: its request uses the mission's passport, and a pause fails the scope with the typed error
+        let scopedId = ""
+        const scoped = yield* Effect.flip(Effect.scoped(Effect.gen(function*() {
+          const mission = yield* missions.scoped({
+            agent_id: agent.id,
+            intent_summary: "two posts, one allowed",
+            intent_services: ["slack"],
+            limits: { actions: 1 }
+          })
+          scopedId = mission.missionId
+          const first = yield* mission.request({ service: "slack", method: "POST", url: `http://${service.host}/api/chat.postMessage`, body: { text: "1" } }, "post_message")
+          expect(first.status).toBe(200)
+          expect((yield* mission.actions).map((a) => [a.service, a.action])).toEqual([["slack", "post_message"]])
+          return yield* mission.request({ service: "slack", method: "POST", url: `http://${service.host}/api/chat.postMessage`, body: { text: "2" } })
+        })))
+        expect(scoped._tag).toBe("MissionPausedError")
+        expect(scoped).toMatchObject({ missionId: scopedId, cap: "actions" })
+        // a scope that failed revokes its mission
+        expect((yield* missions.get(scopedId)).status).toBe("revoked")
       })
       yield* Effect.provide(program, Emulator.layerStack({ proxyHosts: hostsFor(service.host) }))
     }))

@@ -30,7 +30,7 @@ export const processInvoices = (agentId: string) =>
 // ---
 
 // --- scoped-token
-/** The header STACK's proxy takes the passport from (the SDK has no proxy service yet). */
+/** The header STACK's proxy takes the passport from, for a client of your own (`mission.request` sends it for you). */
 export const passportHeaders = (mission: Passports.MissionHandle) =>
   Effect.map(mission.token, (token) => ({ "x-passport-token": Redacted.value(token) }))
 // ---

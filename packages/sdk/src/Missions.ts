@@ -16,6 +16,7 @@ import * as Api from "./api/Missions.js"
 import * as PassportsApi from "./api/Passports.js"
 import * as MissionScope from "./internal/mission.js"
 import { streamOf } from "./internal/pagination.js"
+import * as Proxy from "./Proxy.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.MissionsEndpoints
@@ -74,7 +75,7 @@ export class Missions extends Context.Tag("@getstack/effect/Missions")<Missions,
 export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(function*() {
   const client = yield* StackClient
   const calls = methods(client, Api.MissionsEndpoints)
-  const passports = methods(client, PassportsApi.PassportsEndpoints)
+  const passports = { ...methods(client, PassportsApi.PassportsEndpoints), proxy: Proxy.requester(client) }
   return {
     ...calls,
     listAll: (options = {}) => {

@@ -17,6 +17,7 @@ import * as Clock from "effect/Clock"
 import * as Api from "./api/Passports.js"
 import { decodeJwt, importEd25519PublicKey, verifyEd25519 } from "./internal/jose.js"
 import * as MissionScope from "./internal/mission.js"
+import * as Proxy from "./Proxy.js"
 import { type ErrorsOf, methods, type Methods, StackClient } from "./StackClient.js"
 
 type E = typeof Api.PassportsEndpoints
@@ -224,7 +225,7 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.gen(funct
     ...calls,
     ...publicCalls,
     verifyOffline,
-    mission: (options) => MissionScope.passportMission({ ...calls, ...publicCalls }, options)
+    mission: (options) => MissionScope.passportMission({ ...calls, ...publicCalls, proxy: Proxy.requester(client) }, options)
   }
 })
 

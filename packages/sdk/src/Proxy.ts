@@ -30,7 +30,8 @@ import * as Schema from "effect/Schema"
 import * as Redacted from "effect/Redacted"
 import { sha256Hex } from "./api/Audit.js"
 import * as Api from "./api/Proxy.js"
-import { type ErrorsOf, StackClient } from "./StackClient.js"
+import * as StackClient from "./StackClient.js"
+import type { ErrorsOf } from "./StackClient.js"
 
 /**
  * A proxied call: the wire body, and the passport it is made under.
@@ -168,22 +169,32 @@ export const authorityRequestId = (...parts: ReadonlyArray<unknown>): Effect.Eff
   sha256Hex(JSON.stringify(parts))
 
 /**
+ * The proxy's `request` over a client: what `Proxy.make` and the scoped
+ * missions' `request` call.
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, StackClient> = Effect.map(StackClient, (client) => {
-  const request = (input: RequestInput) =>
-    Effect.suspend(() => {
-      const { authority_request_id, passport_token, ...call } = input
-      const id = authority_request_id ?? (call.method === "GET" ? undefined : `ari_${crypto.randomUUID()}`)
-      return Effect.mapError(
-        client.call(Api.ProxyEndpoints.request, {
-          payload: id === undefined ? call : { ...call, authority_request_id: id },
-          headers: { "x-passport-token": typeof passport_token === "string" ? Redacted.make(passport_token) : passport_token }
-        } as never) as Effect.Effect<Api.ProxyResponse, ErrorsOf<typeof Api.ProxyEndpoints.request>>,
-        pausedError
-      )
-    })
+export const requester =
+  (client: StackClient.Service) => (input: RequestInput): Effect.Effect<Api.ProxyResponse, RequestError> =>
+  Effect.suspend(() => {
+    const { authority_request_id, passport_token, ...call } = input
+    const id = authority_request_id ?? (call.method === "GET" ? undefined : `ari_${crypto.randomUUID()}`)
+    return Effect.mapError(
+      client.call(Api.ProxyEndpoints.request, {
+        payload: id === undefined ? call : { ...call, authority_request_id: id },
+        headers: { "x-passport-token": typeof passport_token === "string" ? Redacted.make(passport_token) : passport_token }
+      } as never) as Effect.Effect<Api.ProxyResponse, ErrorsOf<typeof Api.ProxyEndpoints.request>>,
+      pausedError
+    )
+  })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, StackClient.StackClient> = Effect.map(StackClient.StackClient, (client) => {
+  const request = requester(client)
   return Proxy.of({
     request,
     requestJson: <A, I>(input: RequestInput, schema: Schema.Schema<A, I>) => {
@@ -207,4 +218,4 @@ export const make: Effect.Effect<Service, never, StackClient> = Effect.map(Stack
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Proxy, never, StackClient> = Layer.effect(Proxy, make)
+export const layer: Layer.Layer<Proxy, never, StackClient.StackClient> = Layer.effect(Proxy, make)

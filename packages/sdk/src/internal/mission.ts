@@ -10,11 +10,16 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type * as MissionsApi from "../api/Missions.js"
 import * as Api from "../api/Passports.js"
+import type * as ProxyApi from "../api/Proxy.js"
+import type * as Proxy from "../Proxy.js"
 import { currentCallOptions, type Methods } from "../StackClient.js"
 import { RequestEncodeError } from "../StackError.js"
 import { decodeJwt } from "./jose.js"
 
-type PassportCalls = Methods<typeof Api.PassportsEndpoints>
+/** The passport calls a scoped passport makes, and the proxy its `request` goes through. */
+type PassportCalls = Methods<typeof Api.PassportsEndpoints> & {
+  readonly proxy: (input: Proxy.RequestInput) => Effect.Effect<ProxyApi.ProxyResponse, Proxy.RequestError>
+}
 type MissionCalls = Methods<typeof MissionsApi.MissionsEndpoints>
 
 type CheckpointError = Effect.Effect.Error<ReturnType<PassportCalls["checkpoint"]>>
@@ -66,6 +71,8 @@ export interface ScopedMissionOptions extends KeepAliveOptions {
   readonly ttl_seconds?: number | undefined
   readonly passport_ttl_seconds?: number | undefined
   readonly scopes?: ReadonlyArray<Api.ScopeGrant> | undefined
+  /** Caps on what the mission's proxied calls may use; a reached one pauses or closes it. */
+  readonly limits?: MissionsApi.MissionLimits | undefined
 }
 
 /** An action recorded with `log`. */
@@ -87,6 +94,16 @@ export interface MissionHandle {
   readonly checkpoint: Effect.Effect<Api.CheckpointResult, CheckpointError>
   /** Every action logged so far. */
   readonly actions: Effect.Effect<ReadonlyArray<LoggedAction>>
+  /**
+   * A call through STACK's proxy under this passport (its current token),
+   * logged as an action of its service (`action`, or the method and path)
+   * once it is answered. A mission paused by a cap fails it at once with a
+   * `MissionPausedError`.
+   */
+  readonly request: (
+    input: Omit<Proxy.RequestInput, "passport_token">,
+    action?: string
+  ) => Effect.Effect<ProxyApi.ProxyResponse, Proxy.RequestError>
 }
 
 /** The handle of a running scoped STACK mission. */
@@ -260,19 +277,27 @@ const keepAlive = (
       )))
     }
 
+    const log = (service: string, action: string, target?: string) =>
+      Ref.update(progress, (p) => ({
+        pendingServices: new Set([...p.pendingServices, service]),
+        pendingCount: p.pendingCount + 1,
+        allServices: new Set([...p.allServices, service]),
+        log: [...p.log, { service, action, target }]
+      }))
     return {
       jti: issued.jti,
       token: Effect.map(Ref.get(current), (c) => c.token),
       expiresAt: Effect.map(Ref.get(current), (c) => c.expiresAt),
-      log: (service, action, target) =>
-        Ref.update(progress, (p) => ({
-          pendingServices: new Set([...p.pendingServices, service]),
-          pendingCount: p.pendingCount + 1,
-          allServices: new Set([...p.allServices, service]),
-          log: [...p.log, { service, action, target }]
-        })),
+      log,
       checkpoint,
-      actions: Effect.map(Ref.get(progress), (p) => p.log)
+      actions: Effect.map(Ref.get(progress), (p) => p.log),
+      request: (input, action) =>
+        Effect.gen(function*() {
+          const { token } = yield* Ref.get(current)
+          const answer = yield* calls.proxy({ ...input, passport_token: token })
+          yield* log(input.service, action ?? input.method, input.url)
+          return answer
+        })
     }
   })
 
@@ -344,7 +369,8 @@ export const scopedMission = (
         ttl_seconds: options.ttl_seconds,
         passport_ttl_seconds: options.passport_ttl_seconds,
         checkpoint_interval_seconds: seconds,
-        scopes: options.scopes
+        scopes: options.scopes,
+        limits: options.limits
       }),
       (started, exit) =>
         Effect.gen(function*() {
