@@ -5,12 +5,19 @@
 // --- imports
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Agents, Stack } from "@getstack/effect"
+import * as Undici from "@getstack/effect/Undici"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 // ---
 
 // --- undici
-export const StackOverUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+export const StackOverUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(Layer.provide(Undici.layer))
+// ---
+
+// --- undici-platform
+export const StackOverPlatformUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(
+  Layer.provide(NodeHttpClient.layerUndici)
+)
 // ---
 
 // --- tracing-off

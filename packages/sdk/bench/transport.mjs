@@ -13,15 +13,17 @@
  *   answers at once with a `Response`, against a Promise that reads the same
  *   `Response` (`JSON.parse(await response.text())`).
  * - p50 latency at 1 and 32 calls in flight against the emulator over a
- *   socket: `agents.get` over `NodeHttpClient.layerUndici` against undici's
- *   `Dispatcher.request` sending the same headers, and over
- *   `FetchHttpClient.layer` against `fetch`.
+ *   socket: `agents.get` over the SDK's own `Undici.layer` and over
+ *   `NodeHttpClient.layerUndici` against undici's `Dispatcher.request`
+ *   sending the same headers, and over `FetchHttpClient.layer` against
+ *   `fetch`.
  *
  * Every variant is warmed up (JIT) before the rounds. Environment:
  * STACK_BENCH_ROUNDS (default 7), STACK_BENCH_CALLS (calls per variant and
  * round at 1 in flight, default 1000; 4× that at 32 in flight),
  * STACK_BENCH_CPU_CALLS (default 4000), STACK_BENCH_SDK (a module to import
- * instead of `@getstack/effect`, to compare two builds).
+ * instead of `@getstack/effect`, to compare two builds) and
+ * STACK_BENCH_SDK_UNDICI (the same for `@getstack/effect/Undici`).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -36,6 +38,7 @@ import { formatRatio, intFromEnv, interleave, median, printTargets, ratios, star
 
 const sdkModule = process.env.STACK_BENCH_SDK ?? "@getstack/effect"
 const { Agents, Auth, StackClient } = await import(sdkModule)
+const SdkUndici = await import(process.env.STACK_BENCH_SDK_UNDICI ?? "@getstack/effect/Undici")
 
 const ROUNDS = intFromEnv("STACK_BENCH_ROUNDS", 7)
 const CALLS = intFromEnv("STACK_BENCH_CALLS", 1000)
@@ -158,6 +161,9 @@ const overSocket = {
   "HttpClient by hand over undici": await handWritten(NodeHttpClient.layerUndici),
   "sdk over undici": await sdkCall(NodeHttpClient.layerUndici),
   "sdk over undici, tracing off": await sdkCall(NodeHttpClient.layerUndici, { tracing: false }),
+  "HttpClient by hand over Undici.layer": await handWritten(SdkUndici.layer),
+  "sdk over Undici.layer": await sdkCall(SdkUndici.layer),
+  "sdk over Undici.layer, tracing off": await sdkCall(SdkUndici.layer, { tracing: false }),
   "raw fetch": { call: rawFetch, dispose: async () => {} },
   "sdk over fetch": await sdkCall(FetchHttpClient.layer)
 }
@@ -189,12 +195,12 @@ const row = (target, a, b, limit) => {
 
 console.log(`SDK: ${sdkModule}; ${ROUNDS} rounds; ${CPU_CALLS} calls a round without I/O, ${CALLS} (1 in flight) and ${CALLS * 4} (32 in flight) over the socket`)
 console.log("\nPer variant (median over rounds):")
-for (const name of Object.keys(noIo)) console.log(`  no I/O          ${name.padEnd(31)} CPU ${us(cpu[name])}/call`)
+for (const name of Object.keys(noIo)) console.log(`  no I/O          ${name.padEnd(36)} CPU ${us(cpu[name])}/call`)
 for (const concurrency of [1, 32]) {
   const p50 = pick(socket[concurrency], "p50")
   const cpuPerCall = pick(socket[concurrency], "cpu")
   for (const name of Object.keys(overSocket)) {
-    console.log(`  ${String(concurrency).padStart(2)} in flight    ${name.padEnd(31)} p50 ${ms(p50[name])}, client CPU ${us(cpuPerCall[name])}/call`)
+    console.log(`  ${String(concurrency).padStart(2)} in flight    ${name.padEnd(36)} p50 ${ms(p50[name])}, client CPU ${us(cpuPerCall[name])}/call`)
   }
 }
 
@@ -204,8 +210,15 @@ const traced = cpu.sdk
 const untraced = cpu["sdk, tracing off"]
 printTargets("Targets (issue 7: the SDK close to a raw client)", [
   row("SDK CPU per call, no I/O ≤ 6× a Promise reading the same Response", cpu.sdk, cpu.promise, 6),
+  row("p50 at 1 in flight ≤ 1.3× raw undici (SDK over Undici.layer)", p50(1)["sdk over Undici.layer"], p50(1)["raw undici"], 1.3),
+  row("p50 at 32 in flight ≤ 1.3× raw undici (SDK over Undici.layer)", p50(32)["sdk over Undici.layer"], p50(32)["raw undici"], 1.3),
   row("p50 at 1 in flight ≤ 1.3× raw undici (SDK over layerUndici)", p50(1)["sdk over undici"], p50(1)["raw undici"], 1.3),
   row("p50 at 32 in flight ≤ 1.3× raw undici (SDK over layerUndici)", p50(32)["sdk over undici"], p50(32)["raw undici"], 1.3),
+  row("p50 at 1 in flight, SDK over Undici.layer with tracing off / raw undici", p50(1)["sdk over Undici.layer, tracing off"], p50(1)["raw undici"]),
+  row("client CPU per call over the socket, SDK over Undici.layer / raw undici", clientCpu["sdk over Undici.layer"], clientCpu["raw undici"]),
+  row("client CPU per call over the socket, SDK over Undici.layer / SDK over layerUndici", clientCpu["sdk over Undici.layer"], clientCpu["sdk over undici"]),
+  row("p50 at 1 in flight, HttpClient by hand over Undici.layer / raw undici", p50(1)["HttpClient by hand over Undici.layer"], p50(1)["raw undici"]),
+  row("client CPU per call over the socket, HttpClient by hand over Undici.layer / raw undici", clientCpu["HttpClient by hand over Undici.layer"], clientCpu["raw undici"]),
   row("p50 at 1 in flight, SDK over fetch / raw fetch", p50(1)["sdk over fetch"], p50(1)["raw fetch"]),
   row("p50 at 32 in flight, SDK over fetch / raw fetch", p50(32)["sdk over fetch"], p50(32)["raw fetch"]),
   row("p50 at 1 in flight, SDK over layerUndici with tracing off / raw undici", p50(1)["sdk over undici, tracing off"], p50(1)["raw undici"]),

@@ -14,13 +14,13 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue, dual } from "effect/Function"
@@ -37,6 +37,7 @@ import { isPublic } from "./api/Common.js"
 import { idempotencyField, isIdempotent, pathParams } from "./api/Endpoint.js"
 import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
+import { AttemptController } from "./internal/abort.js"
 import * as AgentKey from "./internal/agentKey.js"
 import { encodeRequestPart } from "./internal/encode.js"
 import { makeTokenSource } from "./internal/tokens.js"
@@ -390,15 +391,17 @@ const MAX_TIMER_MS = 2_147_483_647
  * `AbortController` of a request whose lifetime is tied to a scope
  * (`HttpClient.withScope` registers one there): the transport gets its
  * signal, so aborting it ends the request. The transport times an attempt
- * out this way, with a timer, instead of forking a fiber to race it.
+ * out this way, with a timer, instead of forking a fiber to race it; it
+ * registers an `AttemptController`, whose signal is made only when a client
+ * reads it (`Undici.layer` listens without one).
  */
 const scopedRequests = globalValue(
   "@effect/platform/HttpClient/scopedRequests",
-  () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController>()
+  () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController | AttemptController>()
 )
 
 /** The controller of the attempt a fiber is about to send, until the request reaches the platform. */
-const attemptControllers = new WeakMap<Fiber.RuntimeFiber<unknown, unknown>, AbortController>()
+const attemptControllers = new WeakMap<Fiber.RuntimeFiber<unknown, unknown>, AttemptController>()
 
 let registryChecked: boolean | undefined
 
@@ -500,7 +503,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     /**
      * The client every request goes through: it hands the request, as the
      * transport will see it (after the middleware of the `HttpClient` in
-     * context), the `AbortController` of its attempt.
+     * context), the controller of its attempt.
      */
     const client = HttpClient.transform(httpClient, (effect, request) =>
       Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
@@ -553,24 +556,32 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             (exchange) => answered(ctx, exchange, token)
           )
         }
-        const controller = new AbortController()
+        const controller = new AttemptController()
         attemptControllers.set(fiber, controller)
         let timedOut = false
         const timer = setTimeout(() => {
           timedOut = true
           controller.abort()
         }, millis)
-        return exchange(request).pipe(
-          Effect.onExit((exit) => {
-            clearTimeout(timer)
-            attemptControllers.delete(fiber)
-            // interrupted or failed: a request with a controller of its own is not aborted by the platform
-            if (Exit.isFailure(exit)) controller.abort()
-            return Effect.void
-          }),
-          Effect.matchEffect({
-            onFailure: (cause) => Effect.fail(timedOut ? timeoutFailure(ctx)() : connectionFailure(ctx, cause)),
-            onSuccess: (exchange) => timedOut ? Effect.fail(timeoutFailure(ctx)()) : answered(ctx, exchange, token)
+        const settle = () => {
+          clearTimeout(timer)
+          attemptControllers.delete(fiber)
+        }
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.matchCauseEffect(restore(exchange(request)), {
+            onFailure: (cause) => {
+              settle()
+              // interrupted or failed: a request with a controller of its own is not aborted by the platform
+              controller.abort()
+              const failure = Cause.failureOrCause(cause)
+              return failure._tag === "Right"
+                ? Effect.failCause(failure.right)
+                : Effect.fail(timedOut ? timeoutFailure(ctx)() : connectionFailure(ctx, failure.left))
+            },
+            onSuccess: (exchange) => {
+              settle()
+              return timedOut ? Effect.fail(timeoutFailure(ctx)()) : answered(ctx, exchange, token)
+            }
           })
         )
       })
