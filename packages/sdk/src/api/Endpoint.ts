@@ -72,15 +72,15 @@ const make = <Method extends HttpMethod>(method: Method) =>
  * @since 0.1.0
  * @category constructors
  */
-export const get = make("GET")
+export const get = /* @__PURE__ */ make("GET")
 /** @since 0.1.0 */
-export const post = make("POST")
+export const post = /* @__PURE__ */ make("POST")
 /** @since 0.1.0 */
-export const patch = make("PATCH")
+export const patch = /* @__PURE__ */ make("PATCH")
 /** @since 0.1.0 */
-export const put = make("PUT")
+export const put = /* @__PURE__ */ make("PUT")
 /** @since 0.1.0 */
-export const del = make("DELETE")
+export const del = /* @__PURE__ */ make("DELETE")
 
 /**
  * Marks a write that may run twice with the effect of once (a repeated revoke
@@ -174,7 +174,7 @@ const declaring = <const S extends ReadonlyArray<Schema.Schema.Any>>(...schemas:
  * @since 0.1.0
  * @category errors
  */
-export const authenticated = declaring(
+export const authenticated = /* @__PURE__ */ declaring(
   Errors.Unauthorized,
   Errors.Forbidden,
   Errors.TooManyRequests,
@@ -187,7 +187,7 @@ export const authenticated = declaring(
  * @since 0.1.0
  * @category errors
  */
-export const read = declaring(
+export const read = /* @__PURE__ */ declaring(
   Errors.Unauthorized,
   Errors.Forbidden,
   Errors.NotFound,
@@ -201,7 +201,7 @@ export const read = declaring(
  * @since 0.1.0
  * @category errors
  */
-export const list = declaring(
+export const list = /* @__PURE__ */ declaring(
   Errors.BadRequest,
   Errors.Unauthorized,
   Errors.Forbidden,
@@ -216,7 +216,7 @@ export const list = declaring(
  * @since 0.1.0
  * @category errors
  */
-export const create = declaring(
+export const create = /* @__PURE__ */ declaring(
   Errors.BadRequest,
   Errors.Unauthorized,
   Errors.Forbidden,
@@ -231,7 +231,7 @@ export const create = declaring(
  * @since 0.1.0
  * @category errors
  */
-export const write = declaring(
+export const write = /* @__PURE__ */ declaring(
   Errors.BadRequest,
   Errors.Unauthorized,
   Errors.Forbidden,
@@ -248,7 +248,7 @@ export const write = declaring(
  * @since 0.1.0
  * @category errors
  */
-export const controls = declaring(Errors.PaymentRequired)
+export const controls = /* @__PURE__ */ declaring(Errors.PaymentRequired)
 
 /**
  * A 400 for an endpoint outside the other presets: one that takes input
@@ -257,9 +257,9 @@ export const controls = declaring(Errors.PaymentRequired)
  * @since 0.1.0
  * @category errors
  */
-export const badRequest = declaring(Errors.BadRequest)
+export const badRequest = /* @__PURE__ */ declaring(Errors.BadRequest)
 
-const publicErrors = declaring(Errors.TooManyRequests, Errors.InternalServerError)
+const publicErrors = /* @__PURE__ */ declaring(Errors.TooManyRequests, Errors.InternalServerError)
 
 /**
  * An endpoint that needs no credentials: marked `Public` (the SDK sends none,

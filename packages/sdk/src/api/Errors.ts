@@ -140,29 +140,29 @@ const withStatus = <S extends number>(status: S): Schema.Schema<StatusErrorBody<
  * @since 0.1.0
  * @category schemas
  */
-export const BadRequest = withStatus(400)
+export const BadRequest = /* @__PURE__ */ withStatus(400)
 /** @since 0.1.0 */
-export const Unauthorized = withStatus(401)
+export const Unauthorized = /* @__PURE__ */ withStatus(401)
 /** @since 0.1.0 */
-export const PaymentRequired = withStatus(402)
+export const PaymentRequired = /* @__PURE__ */ withStatus(402)
 /** @since 0.1.0 */
-export const Forbidden = withStatus(403)
+export const Forbidden = /* @__PURE__ */ withStatus(403)
 /** @since 0.1.0 */
-export const NotFound = withStatus(404)
+export const NotFound = /* @__PURE__ */ withStatus(404)
 /** @since 0.1.0 */
-export const Conflict = withStatus(409)
+export const Conflict = /* @__PURE__ */ withStatus(409)
 /** @since 0.1.0 */
-export const PayloadTooLarge = withStatus(413)
+export const PayloadTooLarge = /* @__PURE__ */ withStatus(413)
 /** @since 0.1.0 */
-export const UnprocessableEntity = withStatus(422)
+export const UnprocessableEntity = /* @__PURE__ */ withStatus(422)
 /** @since 0.1.0 */
-export const TooManyRequests = withStatus(429)
+export const TooManyRequests = /* @__PURE__ */ withStatus(429)
 /** @since 0.1.0 */
-export const InternalServerError = withStatus(500)
+export const InternalServerError = /* @__PURE__ */ withStatus(500)
 /** @since 0.1.0 */
-export const BadGateway = withStatus(502)
+export const BadGateway = /* @__PURE__ */ withStatus(502)
 /** @since 0.1.0 */
-export const GatewayTimeout = withStatus(504)
+export const GatewayTimeout = /* @__PURE__ */ withStatus(504)
 
 /**
  * The `details` STACK sends with `INVALID_REQUEST`: one entry per bad field,
