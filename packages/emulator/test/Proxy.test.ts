@@ -481,6 +481,32 @@ describe("mission caps", () => {
       )
     }))
 
+  it.scopedLive("a seconds cap counts the upstream's time on the emulator's clock", () =>
+    Effect.gen(function*() {
+      const service = yield* upstream
+      const program = Effect.gen(function*() {
+        const agent = yield* Effect.flatMap(Agents.Agents, (agents) => agents.register({ name: "slow-bot", accountability_mode: "standard" }))
+        const services = yield* Services.Services
+        const slack = yield* services.connect({ service_id: "slack", scopes: ["chat:write"], oauth_token: Redacted.make(SLACK_TOKEN) })
+        yield* services.grant(slack.id, { agent_id: agent.id, scopes: ["chat:write"] })
+        const missions = yield* Missions.Missions
+        const started = yield* missions.start({
+          agent_id: agent.id,
+          intent_summary: "one slow call",
+          intent_services: ["slack"],
+          limits: { seconds: 1 }
+        })
+        const proxy = yield* Proxy.Proxy
+        const call = proxy.request({ service: "slack", method: "GET", url: `http://${service.host}/slow`, passport_token: started.passport.token })
+        expect((yield* call).status).toBe(200)
+        const mission = yield* missions.get(started.mission_id)
+        expect(mission).toMatchObject({ status: "paused", paused_cap: "seconds" })
+        expect(mission.usage!.seconds).toBeGreaterThanOrEqual(2)
+        expect((yield* Effect.flip(call))._tag).toBe("MissionPausedError")
+      })
+      yield* Effect.provide(program, Emulator.layerStack({ proxyHosts: hostsFor(service.host), proxyTimeout: "5 seconds" }))
+    }))
+
   it.scoped("through the SDK, a paused mission is a MissionPausedError naming the mission and the cap", () =>
     Effect.gen(function*() {
       const service = yield* upstream
