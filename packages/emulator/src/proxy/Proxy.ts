@@ -362,7 +362,15 @@ export const request = (actor: Actor, passportToken: Redacted.Redacted<string>, 
       })
     )
     const { connection, entry, id, row, url } = checked
-    const requestHash = sha256Hex(canonical([request.service, request.method, request.url, request.headers ?? {}, request.query ?? {}, request.body ?? null]))
+    const requestHash = sha256Hex(canonical([
+      request.service,
+      request.method,
+      request.url,
+      request.headers ?? {},
+      request.query ?? {},
+      request.body ?? null,
+      request.cost_cents ?? 0
+    ]))
     if (id !== undefined) {
       const replay = yield* reserve(actor, id, requestHash)
       if (replay !== undefined) return replay
