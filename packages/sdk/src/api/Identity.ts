@@ -223,7 +223,7 @@ export const IdentityEndpoints = {
   initiateVerification: Endpoint.post("initiateVerification", "/v1/identity/verifications")
     .setPayload(InitiateVerificationRequest)
     .addSuccess(VerificationSession, { status: 201 })
-    .pipe(Endpoint.write),
+    .pipe(Endpoint.create),
   getVerification: Endpoint.get("getVerification", "/v1/identity/verifications/:session_ref")
     .addSuccess(Verification)
     .pipe(Endpoint.read),
