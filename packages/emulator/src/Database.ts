@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as AgentsMigrations from "./agents/Migrations.js"
 import * as AuditMigrations from "./audit/Migrations.js"
 import * as CoreMigrations from "./core/Migrations.js"
+import * as IdentityMigrations from "./identity/Migrations.js"
 import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as NotificationsMigrations from "./notifications/Migrations.js"
@@ -54,7 +55,8 @@ export const migrations: Migrations = merge(
   NotificationsMigrations.migrations,
   ScanMigrations.migrations,
   ServicesMigrations.migrations,
-  ProxyMigrations.migrations
+  ProxyMigrations.migrations,
+  IdentityMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

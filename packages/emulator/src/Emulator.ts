@@ -15,6 +15,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { AuditEntry } from "@getstack/effect/api/Audit"
 import * as Stack from "@getstack/effect/Stack"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -31,6 +32,8 @@ import * as Governance from "./core/Governance.js"
 import * as Operators from "./core/Operators.js"
 import * as Signals from "./core/Signals.js"
 import * as Vault from "./core/Vault.js"
+import { newId } from "./core/Ids.js"
+import * as Identity from "./identity/Identity.js"
 import * as Database from "./Database.js"
 import * as App from "./http/App.js"
 import * as Serve from "./http/Serve.js"
@@ -152,6 +155,17 @@ export interface Service {
   readonly emit: (event: EmittedEvent) => Effect.Effect<{ readonly id: string; readonly deliveries: number }>
   /** What went to an operator's email and SMS destinations (the emulator sends neither), oldest first. */
   readonly outbox: (operatorId: string) => Effect.Effect<ReadonlyArray<OutboxMessage>>
+  /**
+   * An identity provider's decision on a pending verification session
+   * (`ivs_…`, from `identity.initiateVerification`), as its callback brings
+   * it: approved, `identity.completeVerification` then turns it into claims.
+   * Audited like `POST /_emulator/identity/sessions/{session_ref}/approve`.
+   */
+  readonly decideVerification: (
+    operatorId: string,
+    sessionRef: string,
+    decision: "approved" | "rejected"
+  ) => Effect.Effect<void, VerificationDecisionError>
 }
 
 /**
@@ -197,6 +211,18 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
  */
 export class ApprovalDecisionError extends Data.TaggedError("ApprovalDecisionError")<{
   readonly reason: "not_found" | "already_decided"
+  readonly message: string
+}> {}
+
+/**
+ * `decideVerification` could not decide: the operator has no such session,
+ * or it is no longer pending (decided, completed or expired).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class VerificationDecisionError extends Data.TaggedError("VerificationDecisionError")<{
+  readonly reason: "not_found" | "not_pending"
   readonly message: string
 }> {}
 
@@ -320,7 +346,23 @@ const make = (options: Options) =>
         ),
       emit: (event) =>
         Effect.map(withDatabase(transact(Events.emit(event))), ({ deliveries, event }) => ({ id: event.id, deliveries })),
-      outbox: (operatorId) => withDatabase(Delivery.outbox(operatorId))
+      outbox: (operatorId) => withDatabase(Delivery.outbox(operatorId)),
+      decideVerification: (operatorId, sessionRef, decision) =>
+        Effect.gen(function*() {
+          const startedAt = yield* Clock.currentTimeMillis
+          const actor = { operatorId, agentId: null, requestId: newId("req"), payloadHash: null, startedAt }
+          return yield* Identity.decide(actor, sessionRef, decision)
+        }).pipe(
+          Effect.provide(database),
+          Effect.catchTag("SqlError", Effect.die),
+          Effect.mapError((failure) =>
+            new VerificationDecisionError({
+              reason: failure.code === "NOT_FOUND" ? "not_found" : "not_pending",
+              message: failure.message
+            })
+          ),
+          Effect.asVoid
+        )
     })
     ownApps.set(service, { app, context })
     return service

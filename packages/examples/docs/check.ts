@@ -26,6 +26,7 @@ import * as AuthPage from "./auth.js"
 import * as ErrorsPage from "./errors.js"
 import * as EmulatorPage from "./emulator.js"
 import * as GettingStarted from "./getting-started.js"
+import * as IdentityPage from "./identity.js"
 import * as MissionsPage from "./missions.js"
 import * as NotificationsCheck from "./notifications.check.js"
 import * as OversightCheck from "./oversight.check.js"
@@ -213,6 +214,28 @@ const services = Effect.gen(function*() {
   yield* Console.log(`services.offboard: ${gone.status}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+/** A passport's STACK claims, read without verifying it. */
+const claimsOf = (token: Redacted.Redacted<string>): { readonly identity_claims: ReadonlyArray<{ readonly claim_type: string }> } =>
+  JSON.parse(Buffer.from(Redacted.value(token).split(".")[1]!, "base64url").toString("utf8")).stk
+
+const identity = Effect.gen(function*() {
+  const bot = yield* register("verified-docs-bot", "standard")
+  yield* Console.log(`identity.humanityProviders: ${(yield* IdentityPage.humanityProviders).join(", ")}`)
+  const pending = yield* IdentityPage.startVerification("persona")
+  const early = yield* IdentityPage.finish("persona", pending.session_ref)
+  yield* Console.log(`identity.finish before the provider answers: ${early.status}, ${early.claims.length} claim(s)`)
+  const verified = yield* IdentityPage.verifiedInEmulator
+  yield* Console.log(`identity.verifiedInEmulator: ${verified.status}, ${verified.claims.length} claim(s)`)
+  const passport = yield* IdentityPage.humanPassport(bot.id)
+  const stk = claimsOf(passport.token)
+  yield* Console.log(`identity.humanPassport: ${stk.identity_claims.map((claim: { claim_type: string }) => claim.claim_type).join(",")}`)
+  const revoked = yield* IdentityPage.revokeProvider("stack_test")
+  yield* Console.log(`identity.revokeProvider: ${revoked.map((claim) => claim.status).join(",")}`)
+  const after = yield* IdentityPage.humanPassport(bot.id)
+  const left = claimsOf(after.token)
+  yield* Console.log(`identity.humanPassport after revoking: ${left.identity_claims.length} claim(s)`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
 /** A local stand-in for Slack and Stripe: answers JSON, 404 for /missing, and counts refunds. */
 const localServices = Effect.acquireRelease(
   Effect.async<{ readonly base: string; readonly host: string; readonly refunds: () => number; readonly server: Http.Server }>((resume) => {
@@ -273,6 +296,7 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(NotificationsCheck.check),
   Effect.zipRight(scan),
   Effect.zipRight(services),
+  Effect.zipRight(identity),
   Effect.zipRight(proxy)
 )).catch((error: unknown) => {
   console.error(error)

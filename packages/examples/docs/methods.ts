@@ -13,6 +13,7 @@ import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
 import { isIdempotent, pathParams } from "@getstack/effect/api/Endpoint"
+import { IdentityEndpoints } from "@getstack/effect/api/Identity"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
@@ -52,7 +53,8 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "scan.md", group: "scan", endpoints: ScanEndpoints },
   { page: "services.md", group: "services", endpoints: ServicesEndpoints },
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
-  { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints }
+  { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints },
+  { page: "identity.md", group: "identity", endpoints: IdentityEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

@@ -18,6 +18,7 @@ import * as Auth from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
 import * as Credentials from "./Credentials.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
+import * as Identity from "./Identity.js"
 import * as Missions from "./Missions.js"
 import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
@@ -45,6 +46,7 @@ export interface Service {
   readonly services: ConnectedServices.Service
   readonly credentials: Credentials.Service
   readonly proxy: Proxy.Service
+  readonly identity: Identity.Service
   readonly client: StackClient.Service
 }
 
@@ -74,6 +76,7 @@ export type Services =
   | ConnectedServices.Services
   | Credentials.Credentials
   | Proxy.Proxy
+  | Identity.Identity
 
 /**
  * Client options besides auth.
@@ -98,6 +101,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       services: yield* ConnectedServices.Services,
       credentials: yield* Credentials.Credentials,
       proxy: yield* Proxy.Proxy,
+      identity: yield* Identity.Identity,
       client: yield* StackClient.StackClient
     }
   })
@@ -112,7 +116,8 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     Notifications.layer,
     ConnectedServices.layer,
     Credentials.layer,
-    Proxy.layer
+    Proxy.layer,
+    Identity.layer
   )))
 
 /**

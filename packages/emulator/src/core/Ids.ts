@@ -33,7 +33,7 @@ export const randomToken = (length: number): string => {
  * operators, passports (`jti`), passport sessions, missions, checkouts,
  * security signals, enrollment challenges, enrolled agent keys, governance
  * approvals, events, messages, notification destinations and rules, scans
- * and service connections.
+ * service connections, identity verification sessions and identity claims.
  */
 export type IdPrefix =
   | "agt"
@@ -54,6 +54,8 @@ export type IdPrefix =
   | "nrul"
   | "scn"
   | "scon"
+  | "ivs"
+  | "clm"
 
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`

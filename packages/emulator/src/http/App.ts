@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as AgentsHandlers from "../agents/Handlers.js"
 import * as AuditHandlers from "../audit/Handlers.js"
 import * as CredentialsHandlers from "../credentials/Handlers.js"
+import * as IdentityHandlers from "../identity/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
@@ -96,6 +97,8 @@ export const make = (options: Options) =>
       ...ServicesHandlers.routes,
       ...CredentialsHandlers.routes,
       ...ProxyHandlers.routes,
+      ...IdentityHandlers.routes,
+      ...IdentityHandlers.decisionRoutes,
       ...approvalRoutes,
       ServicesHandlers.authorizeRoute,
       openApiRoute

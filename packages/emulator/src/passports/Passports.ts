@@ -13,7 +13,6 @@ import {
   BulkRevocation,
   CheckpointInterval,
   DelegatePassportRequest,
-  IdentityClaim,
   type Intent,
   type InvalidReason,
   ISSUER,
@@ -43,11 +42,12 @@ import * as Schema from "effect/Schema"
 import * as Agents from "../agents/Agents.js"
 import type * as AgentsStore from "../agents/Store.js"
 import { type Actor, audited, type EntrySpec, transact } from "../core/Audit.js"
-import { excerpt, listExcerpt, MAX_LIST_EXCERPT, notFound, refuse, type StackFailure } from "../core/Failure.js"
+import { excerpt, listExcerpt, notFound, refuse, type StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import { decodeJwt, verifyEd25519 } from "../core/Jwt.js"
 import * as Policy from "../core/Policy.js"
 import * as Signals from "../core/Signals.js"
+import * as Identity from "../identity/Identity.js"
 import * as MissionsStore from "../missions/Store.js"
 import * as Catalog from "../services/Catalog.js"
 import * as ServicesStore from "../services/Store.js"
@@ -299,16 +299,6 @@ const servicesFor = (agentId: string, requested: ReadonlyArray<ScopeGrant> | und
     return claims
   })
 
-/** The identity claims the passport carries: none exist yet, so any id asked for is unknown. */
-const identityClaims = (ids: ReadonlyArray<string> | undefined): Effect.Effect<Array<typeof IdentityClaim.Type>, StackFailure> =>
-  ids === undefined || ids.length === 0
-    ? Effect.succeed([])
-    : refuse("INVALID_REQUEST", `unknown identity claim ${excerpt(ids[0]!)}`, {
-      fields: Object.fromEntries(
-        ids.slice(0, MAX_LIST_EXCERPT).map((id, i) => [`identity_claim_ids.${i}`, `unknown identity claim ${excerpt(id)}`])
-      )
-    })
-
 /** A live mission of the operator that `agentId` may hold a passport for. */
 const missionFor = (actor: Actor, missionId: string, agentId: string, now: number) =>
   Effect.gen(function*() {
@@ -341,7 +331,7 @@ export const issueFor = (actor: Actor, request: IssuePassportRequest) =>
     yield* Policy.requireSelf(actor, request.agent_id, "issue passports")
     const agent = yield* Agents.operatorRow(actor.operatorId, request.agent_id)
     yield* checkAgentMayHold(agent)
-    const identity = yield* identityClaims(request.identity_claim_ids)
+    const identity = yield* Identity.passportClaims(actor.operatorId, request.identity_claim_ids)
     const now = yield* Clock.currentTimeMillis
     const mission = request.mission_ids?.[0] === undefined ? undefined : yield* missionFor(actor, request.mission_ids[0], agent.id, now)
     const intent: Intent | undefined = request.intent ??

@@ -12,6 +12,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
 import { CredentialsEndpoints } from "./Credentials.js"
+import { IdentityEndpoints } from "./Identity.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
@@ -140,6 +141,14 @@ export class ServicesGroup extends group("services", ServicesEndpoints).middlewa
 export class CredentialsGroup extends group("credentials", CredentialsEndpoints).middleware(Authorization) {}
 
 /**
+ * The identity group: providers, verification sessions and claims.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class IdentityGroup extends group("identity", IdentityEndpoints).middleware(Authorization) {}
+
+/**
  * The proxy group.
  *
  * @since 0.1.0
@@ -164,6 +173,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(ServicesGroup)
   .add(CredentialsGroup)
   .add(ProxyGroup)
+  .add(IdentityGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",
