@@ -18,6 +18,7 @@ import * as Auth from "./Auth.js"
 import * as AgentKey from "./internal/agentKey.js"
 import * as Credentials from "./Credentials.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
+import * as Dropoffs from "./Dropoffs.js"
 import * as Missions from "./Missions.js"
 import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
@@ -44,6 +45,7 @@ export interface Service {
   readonly notifications: Notifications.Service
   readonly services: ConnectedServices.Service
   readonly credentials: Credentials.Service
+  readonly dropoffs: Dropoffs.Service
   readonly proxy: Proxy.Service
   readonly client: StackClient.Service
 }
@@ -73,6 +75,7 @@ export type Services =
   | Notifications.Notifications
   | ConnectedServices.Services
   | Credentials.Credentials
+  | Dropoffs.Dropoffs
   | Proxy.Proxy
 
 /**
@@ -97,6 +100,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       notifications: yield* Notifications.Notifications,
       services: yield* ConnectedServices.Services,
       credentials: yield* Credentials.Credentials,
+      dropoffs: yield* Dropoffs.Dropoffs,
       proxy: yield* Proxy.Proxy,
       client: yield* StackClient.StackClient
     }
@@ -112,6 +116,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     Notifications.layer,
     ConnectedServices.layer,
     Credentials.layer,
+    Dropoffs.layer,
     Proxy.layer
   )))
 

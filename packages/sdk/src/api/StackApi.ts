@@ -12,6 +12,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
 import { CredentialsEndpoints } from "./Credentials.js"
+import { DropoffsEndpoints } from "./Dropoffs.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
@@ -140,6 +141,14 @@ export class ServicesGroup extends group("services", ServicesEndpoints).middlewa
 export class CredentialsGroup extends group("credentials", CredentialsEndpoints).middleware(Authorization) {}
 
 /**
+ * The drop-offs group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class DropoffsGroup extends group("dropoffs", DropoffsEndpoints).middleware(Authorization) {}
+
+/**
  * The proxy group.
  *
  * @since 0.1.0
@@ -163,6 +172,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(ScanGroup)
   .add(ServicesGroup)
   .add(CredentialsGroup)
+  .add(DropoffsGroup)
   .add(ProxyGroup)
   .annotateContext(
     OpenApi.annotations({
