@@ -12,6 +12,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
+import { DropoffsEndpoints } from "@getstack/effect/api/Dropoffs"
 import { isIdempotent, pathParams } from "@getstack/effect/api/Endpoint"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
@@ -52,6 +53,7 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "scan.md", group: "scan", endpoints: ScanEndpoints },
   { page: "services.md", group: "services", endpoints: ServicesEndpoints },
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints }
 ]
 

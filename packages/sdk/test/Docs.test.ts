@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
+import { DropoffsEndpoints } from "@getstack/effect/api/Dropoffs"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
@@ -30,6 +31,7 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "scan.md", group: "scan", endpoints: ScanEndpoints },
   { page: "services.md", group: "services", endpoints: ServicesEndpoints },
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints }
 ]
 
