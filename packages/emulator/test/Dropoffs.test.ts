@@ -20,6 +20,9 @@ import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Operators from "../src/core/Operators.js"
+import * as Database from "../src/Database.js"
+import * as Store from "../src/dropoffs/Store.js"
 import { client, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
 const SECRET = "the-wire-transfer-code-8461"
@@ -320,6 +323,49 @@ describe("drop-offs", () => {
       ])
       expect(JSON.stringify(entries)).not.toContain(SECRET)
     })))
+})
+
+describe("drop-offs, as stored", () => {
+  it.effect("each change of status happens once: of ten concurrent deposits, collects or expiries, one succeeds", () =>
+    Effect.gen(function*() {
+      const { operator } = yield* Operators.create({ name: "store" })
+      const row = (id: string, status: Store.DropoffRow["status"]): Store.DropoffRow => ({
+        id,
+        operator_id: operator.id,
+        from_agent: "agt_a",
+        to_agents: JSON.stringify(["agt_b"]),
+        json_schema: "{}",
+        ttl_seconds: 60,
+        on_expire: null,
+        status,
+        payload: status === "deposited" ? Buffer.from("sealed") : null,
+        deposit_jti: null,
+        collected_by: null,
+        created_at: T0,
+        expires_at: T0 + 60_000,
+        deposited_at: null,
+        collected_at: null,
+        expired_at: null
+      })
+      const ten = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.all(Array.from({ length: 10 }, () => effect), { concurrency: "unbounded" })
+      const once = (results: ReadonlyArray<boolean>) => results.filter((changed) => changed).length
+
+      yield* Store.insert(row("dof_deposit", "created"))
+      expect(once(yield* ten(Store.deposit("dof_deposit", Buffer.from("x"), null, T0)))).toBe(1)
+      yield* Store.insert(row("dof_collect", "deposited"))
+      expect(once(yield* ten(Store.collect("dof_collect", "agt_b", T0)))).toBe(1)
+      const collected = yield* Store.byId(operator.id, "dof_collect")
+      expect(collected).toMatchObject({ status: "collected", payload: null, collected_by: "agt_b" })
+      expect(yield* Store.expire("dof_collect", T0)).toBe(false)
+      yield* Store.insert(row("dof_expire", "deposited"))
+      expect(once(yield* ten(Store.expire("dof_expire", T0)))).toBe(1)
+      expect(yield* Store.byId(operator.id, "dof_expire")).toMatchObject({ status: "expired", payload: null })
+      expect(yield* Store.collect("dof_expire", "agt_b", T0)).toBe(false)
+      // past its time, a drop-off takes no deposit and is not collected
+      yield* Store.insert(row("dof_late", "created"))
+      expect(yield* Store.deposit("dof_late", Buffer.from("x"), null, T0 + 60_000)).toBe(false)
+    }).pipe(Effect.provide(Database.layer(":memory:")), Effect.orDie))
 })
 
 const Invoice = Schema.Struct({
