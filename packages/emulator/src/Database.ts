@@ -11,6 +11,7 @@ import * as AgentsMigrations from "./agents/Migrations.js"
 import * as AuditMigrations from "./audit/Migrations.js"
 import * as CoreMigrations from "./core/Migrations.js"
 import * as IdentityMigrations from "./identity/Migrations.js"
+import * as DropoffsMigrations from "./dropoffs/Migrations.js"
 import * as Sqlite from "./core/Sqlite.js"
 import * as MissionsMigrations from "./missions/Migrations.js"
 import * as NotificationsMigrations from "./notifications/Migrations.js"
@@ -48,6 +49,7 @@ export const migrations: Migrations = merge(
   CoreMigrations.history,
   CoreMigrations.migrations,
   AgentsMigrations.migrations,
+  DropoffsMigrations.migrations,
   PassportsMigrations.migrations,
   MissionsMigrations.migrations,
   AuditMigrations.migrations,

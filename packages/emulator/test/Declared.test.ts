@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { refuse, StackFailure } from "../src/core/Failure.js"
+import * as Vault from "../src/core/Vault.js"
 import * as Declared from "../src/http/Declared.js"
 import * as Router from "../src/http/Router.js"
 import { statusOf } from "../src/http/Status.js"
@@ -71,6 +72,7 @@ describe("undeclared refusals", () => {
       HttpApp.toWebHandler(app.pipe(
         Effect.provideService(Router.RequestId, "req_test"),
         Effect.provideService(Declared.CheckDeclaredErrors, check),
+        Effect.provideService(Vault.VaultKey, Vault.keyOf(Vault.generateKey())),
         Effect.provide(SqliteClient.layer({ filename: ":memory:" })),
         Effect.orDie
       ))

@@ -6,7 +6,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Agents, Auth, Missions, Passports, Proxy, Services, Stack, StackError } from "@getstack/effect"
+import { Agents, Auth, Dropoffs, Missions, Passports, Proxy, Services, Stack, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -23,6 +23,7 @@ import { join } from "node:path"
 import * as AgentKeysPage from "./agent-keys.js"
 import * as AgentsPage from "./agents.js"
 import * as AuthPage from "./auth.js"
+import * as DropoffsPage from "./dropoffs.js"
 import * as ErrorsPage from "./errors.js"
 import * as EmulatorPage from "./emulator.js"
 import * as GettingStarted from "./getting-started.js"
@@ -236,6 +237,24 @@ const identity = Effect.gen(function*() {
   yield* Console.log(`identity.humanPassport after revoking: ${left.identity_claims.length} claim(s)`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+const dropoffs = Effect.gen(function*() {
+  const sender = yield* register("dropoff-sender", "standard")
+  const receiver = yield* register("dropoff-receiver", "standard")
+  yield* Console.log(`dropoffs.handoff: ${JSON.stringify(yield* DropoffsPage.handoff(sender.id, receiver.id))}`)
+  yield* Console.log(`dropoffs.typedHandoff: due ${yield* DropoffsPage.typedHandoff(sender.id, receiver.id)}`)
+  const waiting = yield* Effect.flatMap(Dropoffs.Dropoffs, (dropoffs) =>
+    dropoffs.create({ from_agent: sender.id, to_agent: receiver.id, schema: { type: "object", required: ["invoice_id"] } }))
+  yield* Console.log(`dropoffs.violations: ${(yield* DropoffsPage.violations(waiting.id, { total_cents: 1 })).join("; ")}`)
+  yield* Console.log(`dropoffs.waiting: ${(yield* DropoffsPage.waiting).length}`)
+  yield* Effect.flatMap(Dropoffs.Dropoffs, (dropoffs) => dropoffs.deposit(waiting.id, { payload: { invoice_id: "inv_44" } }))
+  const first = yield* DropoffsPage.collectOnce(waiting.id)
+  const second = yield* DropoffsPage.collectOnce(waiting.id)
+  yield* Console.log(`dropoffs.collectOnce: ${first.won} then ${second.won}`)
+  const abandoned = yield* Effect.flatMap(Dropoffs.Dropoffs, (dropoffs) =>
+    dropoffs.create({ from_agent: sender.id, to_agent: receiver.id, schema: {} }))
+  yield* Console.log(`dropoffs.cancel: ${(yield* DropoffsPage.cancel(abandoned.id)).status}`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
 /** A local stand-in for Slack and Stripe: answers JSON, 404 for /missing, and counts refunds. */
 const localServices = Effect.acquireRelease(
   Effect.async<{ readonly base: string; readonly host: string; readonly refunds: () => number; readonly server: Http.Server }>((resume) => {
@@ -292,6 +311,7 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(agentKeys),
   Effect.zipRight(AgentKeysPage.registerThenAct),
   Effect.zipRight(hostRule),
+  Effect.zipRight(dropoffs),
   Effect.zipRight(OversightCheck.check),
   Effect.zipRight(NotificationsCheck.check),
   Effect.zipRight(scan),

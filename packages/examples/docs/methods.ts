@@ -12,6 +12,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
+import { DropoffsEndpoints } from "@getstack/effect/api/Dropoffs"
 import { isIdempotent, pathParams } from "@getstack/effect/api/Endpoint"
 import { IdentityEndpoints } from "@getstack/effect/api/Identity"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
@@ -54,7 +55,8 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "services.md", group: "services", endpoints: ServicesEndpoints },
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints },
-  { page: "identity.md", group: "identity", endpoints: IdentityEndpoints }
+  { page: "identity.md", group: "identity", endpoints: IdentityEndpoints },
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

@@ -19,6 +19,7 @@ import * as AgentKey from "./internal/agentKey.js"
 import * as Credentials from "./Credentials.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
 import * as Identity from "./Identity.js"
+import * as Dropoffs from "./Dropoffs.js"
 import * as Missions from "./Missions.js"
 import * as Notifications from "./Notifications.js"
 import * as Passports from "./Passports.js"
@@ -45,6 +46,7 @@ export interface Service {
   readonly notifications: Notifications.Service
   readonly services: ConnectedServices.Service
   readonly credentials: Credentials.Service
+  readonly dropoffs: Dropoffs.Service
   readonly proxy: Proxy.Service
   readonly identity: Identity.Service
   readonly client: StackClient.Service
@@ -75,6 +77,7 @@ export type Services =
   | Notifications.Notifications
   | ConnectedServices.Services
   | Credentials.Credentials
+  | Dropoffs.Dropoffs
   | Proxy.Proxy
   | Identity.Identity
 
@@ -100,6 +103,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       notifications: yield* Notifications.Notifications,
       services: yield* ConnectedServices.Services,
       credentials: yield* Credentials.Credentials,
+      dropoffs: yield* Dropoffs.Dropoffs,
       proxy: yield* Proxy.Proxy,
       identity: yield* Identity.Identity,
       client: yield* StackClient.StackClient
@@ -117,7 +121,8 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     ConnectedServices.layer,
     Credentials.layer,
     Proxy.layer,
-    Identity.layer
+    Identity.layer,
+    Dropoffs.layer
   )))
 
 /**

@@ -3,6 +3,7 @@ import { AgentsEndpoints } from "@getstack/effect/api/Agents"
 import { AuditEndpoints } from "@getstack/effect/api/Audit"
 import { CredentialsEndpoints } from "@getstack/effect/api/Credentials"
 import { IdentityEndpoints } from "@getstack/effect/api/Identity"
+import { DropoffsEndpoints } from "@getstack/effect/api/Dropoffs"
 import { MissionsEndpoints } from "@getstack/effect/api/Missions"
 import { NotificationsEndpoints } from "@getstack/effect/api/Notifications"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "@getstack/effect/api/Passports"
@@ -32,7 +33,8 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "services.md", group: "services", endpoints: ServicesEndpoints },
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints },
-  { page: "identity.md", group: "identity", endpoints: IdentityEndpoints }
+  { page: "identity.md", group: "identity", endpoints: IdentityEndpoints },
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints }
 ]
 
 const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"

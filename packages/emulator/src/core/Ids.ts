@@ -30,7 +30,7 @@ export const randomToken = (length: number): string => {
 
 /**
  * The prefixes of the emulator's ids: agents, audit entries, requests,
- * operators, passports (`jti`), passport sessions, missions, checkouts,
+ * operators, passports (`jti`), passport sessions, missions, drop-offs, checkouts,
  * security signals, enrollment challenges, enrolled agent keys, governance
  * approvals, events, messages, notification destinations and rules, scans
  * service connections, identity verification sessions and identity claims.
@@ -43,6 +43,7 @@ export type IdPrefix =
   | "pp"
   | "ses"
   | "ms"
+  | "dof"
   | "cout"
   | "sig"
   | "chl"

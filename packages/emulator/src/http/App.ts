@@ -13,6 +13,7 @@ import * as AgentsHandlers from "../agents/Handlers.js"
 import * as AuditHandlers from "../audit/Handlers.js"
 import * as CredentialsHandlers from "../credentials/Handlers.js"
 import * as IdentityHandlers from "../identity/Handlers.js"
+import * as DropoffsHandlers from "../dropoffs/Handlers.js"
 import { excerpt, StackFailure } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as MissionsHandlers from "../missions/Handlers.js"
@@ -96,6 +97,7 @@ export const make = (options: Options) =>
       ...ScanHandlers.routes,
       ...ServicesHandlers.routes,
       ...CredentialsHandlers.routes,
+      ...DropoffsHandlers.routes,
       ...ProxyHandlers.routes,
       ...IdentityHandlers.routes,
       ...IdentityHandlers.decisionRoutes,

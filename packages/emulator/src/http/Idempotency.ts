@@ -1,13 +1,17 @@
 /**
  * The `Idempotency-Key` store: per operator and key, the request it was first
  * used for and the answer it got, replayed for 24 hours. A key is stored only
- * with its answer, in the transaction of the action it answers.
+ * with its answer, in the transaction of the action it answers. The answer's
+ * body is sealed by the vault, bound to its key (it may hold a secret: a
+ * passport's token, a drop-off's payload); a body stored in the clear by an
+ * older emulator is replayed as it is.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { StackFailure } from "../core/Failure.js"
+import * as Vault from "../core/Vault.js"
 
 /** How long a key is remembered. */
 export const RETENTION_MS = 24 * 60 * 60 * 1000
@@ -31,9 +35,12 @@ export interface Outcome {
 interface KeyRow {
   readonly request_hash: string
   readonly status: number | null
-  readonly body: string | null
+  readonly body: string | Uint8Array | null
   readonly should_retry: number | null
 }
+
+/** The row a stored answer's body is bound to. */
+const binding = (operatorId: string, key: string) => `idempotency_keys:${operatorId}:${key}`
 
 /**
  * Serves a request made with an `Idempotency-Key`, in ONE transaction: looks
@@ -51,9 +58,10 @@ export const run = <E, R>(
   key: string,
   requestHash: string,
   execute: Effect.Effect<StoredAnswer, E, R>
-): Effect.Effect<Outcome, E | StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> =>
+): Effect.Effect<Outcome, E | StackFailure | SqlError.SqlError, R | SqlClient.SqlClient | Vault.VaultKey> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.withTransaction(Effect.gen(function*() {
+      const vaultKey = yield* Vault.VaultKey
       const now = yield* Clock.currentTimeMillis
       yield* sql`DELETE FROM idempotency_keys WHERE created_at < ${now - RETENTION_MS}`
       const [row] = yield* sql<KeyRow>`
@@ -67,9 +75,11 @@ export const run = <E, R>(
         })
       }
       if (row !== undefined && row.status !== null && row.body !== null) {
+        const body = typeof row.body === "string" ? row.body : Vault.open(vaultKey, row.body, binding(operatorId, key))
+        if (body === undefined) return yield* Effect.dieMessage(`the vault cannot open the stored answer of an Idempotency-Key`)
         const answer: StoredAnswer = {
           status: row.status,
-          body: row.body,
+          body,
           shouldRetry: row.should_retry === null ? undefined : row.should_retry === 1
         }
         return { answer, replayed: true }
@@ -83,7 +93,7 @@ export const run = <E, R>(
           key,
           request_hash: requestHash,
           status: answer.status,
-          body: answer.body,
+          body: Vault.seal(vaultKey, answer.body, binding(operatorId, key)),
           should_retry: answer.shouldRetry === undefined ? null : answer.shouldRetry ? 1 : 0,
           created_at: now
         })

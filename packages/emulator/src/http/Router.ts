@@ -26,6 +26,7 @@ import { excerpt, listExcerpt, MAX_MESSAGE, StackFailure } from "../core/Failure
 import { sha256Hex } from "../core/Hash.js"
 import * as Authorization from "./Authorization.js"
 import * as Declared from "./Declared.js"
+import type { VaultKey } from "../core/Vault.js"
 import * as Idempotency from "./Idempotency.js"
 import * as Input from "./Input.js"
 import { shouldRetryOf, statusOf } from "./Status.js"
@@ -167,7 +168,7 @@ const noBody: Input.JsonBody = { text: "", json: undefined }
 export const serve = <E extends Endpoint, R>(
   endpoint_: E,
   handler: Handler<E, R>
-): HttpRouter.Route<never, R | SqlClient.SqlClient | RequestId> => {
+): HttpRouter.Route<never, R | SqlClient.SqlClient | VaultKey | RequestId> => {
   const endpoint = endpoint_ as unknown as AnyEndpoint
   const authenticated = !isPublic(endpoint)
   const schemaOf = (schema: Option.Option<unknown>) =>
@@ -208,7 +209,7 @@ export const serve = <E extends Endpoint, R>(
     path: unknown,
     urlParams: unknown,
     body: Input.JsonBody
-  ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> => {
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient | VaultKey> => {
     const payload = decodePayload === undefined ? noInput : decodePayload(body.json)
     if (Either.isLeft(payload)) return Effect.fail(payload.left)
     const headers = decodeHeaders === undefined ? noInput : decodeHeaders(request.headers)
@@ -259,6 +260,7 @@ export const serve = <E extends Endpoint, R>(
     never,
     | R
     | SqlClient.SqlClient
+    | VaultKey
     | HttpServerRequest.HttpServerRequest
     | HttpServerRequest.ParsedSearchParams
     | HttpRouter.RouteContext
@@ -274,7 +276,7 @@ export const serve = <E extends Endpoint, R>(
     const searchParams = Context.get(context, HttpServerRequest.ParsedSearchParams)
     const withCaller = (
       caller: Authorization.Caller
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient> => {
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, StackFailure | SqlError.SqlError, R | SqlClient.SqlClient | VaultKey> => {
       const malformed = Input.malformedParam(params) ?? Input.malformedParam(searchParams)
       if (malformed !== undefined) return Effect.fail(malformed)
       const path = decodePath === undefined ? noInput : decodePath(params)
@@ -298,7 +300,7 @@ export const serve = <E extends Endpoint, R>(
 
   return HttpRouter.makeRoute(endpoint.method, endpoint.path, run) as HttpRouter.Route<
     never,
-    R | SqlClient.SqlClient | RequestId
+    R | SqlClient.SqlClient | VaultKey | RequestId
   >
 }
 
@@ -328,7 +330,7 @@ export const serveGroup = <
 >(
   endpoints: Endpoints,
   handlers: H & { readonly [K in Exclude<keyof H, keyof Endpoints>]: never }
-): ReadonlyArray<HttpRouter.Route<never, HandlersContext<H> | SqlClient.SqlClient | RequestId>> =>
+): ReadonlyArray<HttpRouter.Route<never, HandlersContext<H> | SqlClient.SqlClient | VaultKey | RequestId>> =>
   Object.entries(endpoints).map(([name, endpoint]) =>
     serve(endpoint, (handlers as Record<string, Handler<Endpoint, HandlersContext<H>>>)[name]!)
   )

@@ -200,9 +200,10 @@ const invalidAnswer = (reason: InvalidReason, message: string): VerifyPassportRe
  * `X-Passport-Token`): `UNAUTHORIZED` when it does not verify or is not one
  * of the operator's (an agent caller's own), `PASSPORT_REVOKED` (recording
  * the use of a revoked passport, which survives the refusal) and
- * `PASSPORT_EXPIRED`, its mission or parent ended included.
+ * `PASSPORT_EXPIRED`, its mission or parent ended included. `use` says what
+ * for, in the signal a revoked passport raises.
  */
-export const presentedForUse = (actor: Actor, token: string) =>
+export const presentedForUse = (actor: Actor, token: string, use: string = "for a proxied call") =>
   Effect.gen(function*() {
     const inspection = yield* inspect(token)
     if (!inspection.ok) return yield* refuse("UNAUTHORIZED", `the passport does not verify: ${inspection.message}`)
@@ -210,18 +211,40 @@ export const presentedForUse = (actor: Actor, token: string) =>
     if (row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)) {
       return yield* refuse("UNAUTHORIZED", "the passport is not one of the caller's")
     }
+    yield* usable(row, effectiveExpiry(claims, row), claims.nbf, use)
+    return { claims, row }
+  })
+
+/** Refuses a passport that is revoked (recording the use), expired, not yet valid, or whose mission or parent ended. */
+const usable = (row: Store.PassportRow, expiresAt: number, nbf: number | undefined, use: string) =>
+  Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     if (row.revoked_at !== null) {
-      yield* transact(Signals.raiseRevokedUse(row.jti, "for a proxied call"))
+      yield* transact(Signals.raiseRevokedUse(row.jti, use))
       return yield* refuse("PASSPORT_REVOKED", `passport ${row.jti} was revoked`)
     }
-    if (now >= effectiveExpiry(claims, row)) return yield* refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
-    if (claims.nbf !== undefined && claims.nbf * 1000 > now) return yield* refuse("UNAUTHORIZED", `passport ${row.jti} is not valid yet`)
+    if (now >= expiresAt) return yield* refuse("PASSPORT_EXPIRED", `passport ${row.jti} expired`)
+    if (nbf !== undefined && nbf * 1000 > now) return yield* refuse("UNAUTHORIZED", `passport ${row.jti} is not valid yet`)
     yield* limitsOf(row, now).pipe(
       Effect.catchIf((failure) => failure._tag === "StackFailure" && failure.code === "MISSION_NOT_ACTIVE", () =>
         refuse("PASSPORT_EXPIRED", `passport ${row.jti}'s mission ${row.mission_id} has ended`))
     )
-    return { claims, row }
+  })
+
+/**
+ * The live passport a `jti` presented for use names (a drop-off deposit's
+ * `passport_jti`), checked as `presentedForUse` checks a token: `UNAUTHORIZED`
+ * when it is not one of the operator's (an agent caller's own),
+ * `PASSPORT_REVOKED`, `PASSPORT_EXPIRED`.
+ */
+export const jtiPresentedForUse = (actor: Actor, jti: string, use: string) =>
+  Effect.gen(function*() {
+    const row = yield* Store.byJti(jti)
+    if (row === undefined || row.operator_id !== actor.operatorId || !Policy.actsFor(actor, row.agent_id)) {
+      return yield* refuse("UNAUTHORIZED", `passport ${excerpt(jti)} is not one of the caller's`)
+    }
+    yield* usable(row, row.expires_at, undefined, use)
+    return row
   })
 
 /**

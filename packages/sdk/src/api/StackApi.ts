@@ -13,6 +13,7 @@ import { AgentsEndpoints } from "./Agents.js"
 import { AuditEndpoints } from "./Audit.js"
 import { CredentialsEndpoints } from "./Credentials.js"
 import { IdentityEndpoints } from "./Identity.js"
+import { DropoffsEndpoints } from "./Dropoffs.js"
 import { MissionsEndpoints } from "./Missions.js"
 import { NotificationsEndpoints } from "./Notifications.js"
 import { PassportsEndpoints, PublicPassportsEndpoints } from "./Passports.js"
@@ -149,6 +150,14 @@ export class CredentialsGroup extends group("credentials", CredentialsEndpoints)
 export class IdentityGroup extends group("identity", IdentityEndpoints).middleware(Authorization) {}
 
 /**
+ * The drop-offs group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class DropoffsGroup extends group("dropoffs", DropoffsEndpoints).middleware(Authorization) {}
+
+/**
  * The proxy group.
  *
  * @since 0.1.0
@@ -172,6 +181,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(ScanGroup)
   .add(ServicesGroup)
   .add(CredentialsGroup)
+  .add(DropoffsGroup)
   .add(ProxyGroup)
   .add(IdentityGroup)
   .annotateContext(
