@@ -201,9 +201,9 @@ const write = (
 }
 
 /** The answer of a request whose fiber ended: its response, or the platform's answer to its failure. */
-const answer = (
-  app: HttpApp.Default<never, any>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, any> =>
+const answer = <R>(
+  app: HttpApp.Default<never, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
   Effect.uninterruptible(
     Effect.catchAllCause(app, (cause) => Effect.map(HttpServerError.causeResponse(cause), ([response]) => response))
   )
@@ -219,7 +219,12 @@ export const serve = <R>(
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<Exclude<R, HttpServerRequest.HttpServerRequest>>()
     const context = Context.add(runtime.context, HttpIncomingMessage.MaxBodySize, MAX_BODY_SIZE)
-    const answered = answer(app)
+    // R is the request plus the rest, which the runtime's context provides (TypeScript cannot split R itself)
+    const answered = answer(app) as Effect.Effect<
+      HttpServerResponse.HttpServerResponse,
+      never,
+      Exclude<R, HttpServerRequest.HttpServerRequest> | HttpServerRequest.HttpServerRequest
+    >
     const handler = (nodeRequest: Http.IncomingMessage, nodeResponse: Http.ServerResponse) => {
       const request = new NodeRequest(nodeRequest)
       const fiber = Runtime.runFork(
