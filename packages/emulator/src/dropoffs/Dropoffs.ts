@@ -37,7 +37,7 @@ import * as Paging from "../core/Paging.js"
 import * as Policy from "../core/Policy.js"
 import * as Vault from "../core/Vault.js"
 import * as Passports from "../passports/Passports.js"
-import * as Schemas from "./Schemas.js"
+import * as Schemas from "../core/JsonSchema.js"
 import * as Store from "./Store.js"
 
 /** The row a drop-off's payload is bound to. */

@@ -1,7 +1,8 @@
 /**
- * The JSON Schemas of drop-offs, as Ajv (draft-07) compiles them: a schema
- * that does not compile is refused at create, and a deposit is checked
- * against its drop-off's. Compiled validators are kept for the most recent
+ * JSON Schemas as Ajv (draft-07) compiles them, for every service that takes
+ * one from its caller (drop-offs, skills): a schema that does not compile is
+ * refused where it is given, and a value is checked against it where it
+ * arrives. Compiled validators are kept for the most recent
  * schemas, each in an Ajv of its own (so that two schemas with one `$id`
  * never meet).
  */
