@@ -67,6 +67,9 @@ const sql = {
     SELECT o.id AS id, o.name AS name FROM api_keys k JOIN operators o ON o.id = k.operator_id
     WHERE k.key_hash = ? AND k.revoked_at IS NULL`),
   agent: db.prepare("SELECT * FROM agents WHERE id = ? AND operator_id = ?"),
+  grantsOfAgent: db.prepare(`SELECT g.*, c.provider, c.status FROM service_grants g
+    JOIN service_connections c ON c.id = g.connection_id
+    WHERE g.agent_id = ? AND c.status != 'disconnected' ORDER BY c.created_at, c.rowid`),
   nameTaken: db.prepare("SELECT 1 FROM agents WHERE operator_id = ? AND name = ? AND id IS NOT ?"),
   insertAgent: db.prepare(`INSERT INTO agents (id, operator_id, name, description, accountability_mode, on_warning,
     on_critical, credential_access, icon_url, status, passport_blocked, profile, key_mode, created_at, updated_at)
@@ -212,11 +215,12 @@ const issue = db.transaction((ctx, request) => {
     operator_id: ctx.operatorId,
     agent_id: agent.id,
     agent_name: agent.name,
-    services: (request.scopes ?? []).map((grant) => ({
-      service_id: grant.service_connection_id,
-      service_name: grant.service_connection_id,
-      scopes: [...grant.scopes],
-      credential_ref: null
+    // as the emulator: without requested scopes, every active grant of the agent, whole
+    services: sql.grantsOfAgent.all(agent.id).filter((grant) => grant.status === "active").map((grant) => ({
+      service_id: grant.provider,
+      service_name: grant.provider,
+      scopes: JSON.parse(grant.scopes),
+      credential_ref: grant.connection_id
     })),
     identity_claims: [],
     delegation_depth: 0,

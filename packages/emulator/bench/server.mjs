@@ -208,13 +208,13 @@ const makeTarget = async (name, { url, pid }, apiKey) => {
     headers: { authorization, ...json },
     body: JSON.stringify({ name: "bench-subject", accountability_mode: "standard" })
   }, 201)
-  const scopes = [{ service_connection_id: "svc_bench", scopes: ["read"] }]
+  // no scopes: the passport claims every active grant of the agent (it holds none; both servers look them up)
   const issuePath = "/v1/passports/issue"
   const passport = await call({
     method: "POST",
     path: issuePath,
     headers: { authorization, ...json },
-    body: JSON.stringify({ agent_id: subject.id, scopes })
+    body: JSON.stringify({ agent_id: subject.id })
   }, 201)
   let registered = 0
   const requests = {
@@ -229,7 +229,7 @@ const makeTarget = async (name, { url, pid }, apiKey) => {
       method: "POST",
       path: issuePath,
       headers: { authorization, ...json, ...keyed() },
-      body: JSON.stringify({ agent_id: subject.id, scopes })
+      body: JSON.stringify({ agent_id: subject.id })
     }),
     verify: () => ({ method: "POST", path: "/v1/passports/verify", headers: json, body: JSON.stringify({ token: passport.token }) })
   }
