@@ -84,6 +84,7 @@ const bytesFrom = (metafile, pattern) =>
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
 const importRatio = summary(ratios(imports["@getstack/effect"], imports["effect + Schema + HttpClient"]))
 const delta = sdk.gzip - hand.gzip
+console.log(`  the SDK's bundle less the one by hand: ${delta} bytes gzip (the target allows 12,288)`)
 
 console.log(`Import time, ${ROUNDS} rounds (median ms): ${
   Object.entries(imports).map(([name, values]) => `${name} ${median(values).toFixed(0)} ms`).join("; ")

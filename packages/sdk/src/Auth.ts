@@ -6,7 +6,7 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { AgentKeyStore } from "./internal/agentKey.js"
+import type { AgentKeyStore } from "./internal/agentKeyStore.js"
 
 /**
  * The tokens an OAuth refresh produced, handed to `onRefresh` so they can be
@@ -145,7 +145,7 @@ export const agentKey = (options: {
  * @since 0.1.0
  * @category models
  */
-export type { AgentKeyStore, StoredAgentKey } from "./internal/agentKey.js"
+export type { AgentKeyStore, StoredAgentKey } from "./internal/agentKeyStore.js"
 
 /**
  * A key store in a directory, one `<agent_id>.json` per agent, mode 0600 —
@@ -154,7 +154,7 @@ export type { AgentKeyStore, StoredAgentKey } from "./internal/agentKey.js"
  * @since 0.1.0
  * @category constructors
  */
-export { fileStore as agentKeyFileStore } from "./internal/agentKey.js"
+export { fileStore as agentKeyFileStore } from "./internal/agentKeyStore.js"
 
 /**
  * @since 0.1.0

@@ -15,7 +15,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Agents from "./Agents.js"
 import * as Audit from "./Audit.js"
 import * as Auth from "./Auth.js"
-import * as AgentKey from "./internal/agentKey.js"
+import * as AgentKeyStore from "./internal/agentKeyStore.js"
 import * as Credentials from "./Credentials.js"
 import * as CredentialsFile from "./internal/credentialsFile.js"
 import * as Identity from "./Identity.js"
@@ -317,7 +317,7 @@ export const asAgent = (
       const home = yield* Effect.orElseSucceed(homeDirectory, Option.none)
       const directory = keyDirectory ??
         `${Option.getOrElse(home, () => ".").replace(/\/+$/, "")}/.stack/agents`
-      const store = yield* AgentKey.fileStore(directory)
+      const store = yield* AgentKeyStore.fileStore(directory)
       const target = rest.baseUrl ?? Option.getOrUndefined(yield* StackClient.baseUrlFromEnvironment)
       // the operator's credentials are needed only to enroll a key that is not stored yet
       const resolved = operator !== undefined ? undefined : yield* resolveAuth({ apiKey, credentialsPath, baseUrl: target }).pipe(

@@ -35,16 +35,16 @@ import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import { isPublic } from "./api/Common.js"
 import { idempotencyField, isIdempotent, pathParams } from "./api/Endpoint.js"
-import { ErrorBody, type StatusErrorBody } from "./api/Errors.js"
+import { ErrorBody } from "./api/Errors.js"
 import type { Auth } from "./Auth.js"
 import { AttemptController } from "./internal/abort.js"
 import * as AgentKey from "./internal/agentKey.js"
 import { encodeRequestPart } from "./internal/encode.js"
+import type { Service } from "./internal/service.js"
 import { makeTokenSource } from "./internal/tokens.js"
 import * as Retry from "./Retry.js"
 import {
   ConnectionError,
-  type ErrorForStatus,
   fromStatus,
   type HttpStatusError,
   InternalServerError,
@@ -139,45 +139,14 @@ export const withCallOptions: {
     Effect.locallyWith(self, currentCallOptions, (current) => ({ ...current, ...options }))
 )
 
-/**
- * The errors a call to `Endpoint` can produce: those its contract entry
- * declares, plus the ones any call can.
- *
- * @since 0.1.0
- * @category models
- */
-export type ErrorsOf<Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any> =
-  | TransportError
-  | DeclaredErrors<HttpApiEndpoint.HttpApiEndpoint.Error<Endpoint>>
-
-type DeclaredErrors<W> = W extends StatusErrorBody<infer S> ? ErrorForStatus<S> : never
-
-type IfPresent<K extends string, A> = [A] extends [never] ? {} : { readonly [P in K]: A }
-
-/**
- * The input of a call to `Endpoint`: its path params, query and body.
- *
- * @since 0.1.0
- * @category models
- */
-export type InputOf<Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any> =
-  & IfPresent<"path", HttpApiEndpoint.HttpApiEndpoint.PathParsed<Endpoint>>
-  & IfPresent<"urlParams", HttpApiEndpoint.HttpApiEndpoint.UrlParams<Endpoint>>
-  & IfPresent<"payload", HttpApiEndpoint.HttpApiEndpoint.Payload<Endpoint>>
-  & IfPresent<"headers", HttpApiEndpoint.HttpApiEndpoint.Headers<Endpoint>>
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Service {
-  readonly baseUrl: string
-  /** Calls one endpoint of the contract (with the `withCallOptions` in effect). */
-  readonly call: <Endpoint extends HttpApiEndpoint.HttpApiEndpoint.Any>(
-    endpoint: Endpoint,
-    input: InputOf<Endpoint>
-  ) => Effect.Effect<HttpApiEndpoint.HttpApiEndpoint.Success<Endpoint>, ErrorsOf<Endpoint>>
-}
+export type {
+  /** @since 0.1.0 */
+  ErrorsOf,
+  /** @since 0.1.0 */
+  InputOf,
+  /** @since 0.1.0 */
+  Service
+} from "./internal/service.js"
 
 /**
  * @since 0.1.0

@@ -6,7 +6,7 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type PathParams, pathParams } from "../api/Endpoint.js"
-import type { ErrorsOf, Service } from "../StackClient.js"
+import type { ErrorsOf, Service } from "./service.js"
 
 type AnyEndpoint = HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
 
