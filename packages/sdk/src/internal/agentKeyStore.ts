@@ -13,11 +13,16 @@ import { CredentialsFileError } from "../StackError.js"
  * An agent's key as stored in `~/.stack/agents/<agent_id>.json` (mode 0600).
  * STACK's docs do not give the layout; this is the SDK's.
  */
-export const StoredAgentKey = Schema.Struct({
+export const StoredAgentKey = /* @__PURE__ */ Schema.Struct({
   agent_id: Schema.String,
-  key_id: Schema.optional(Schema.String),
+  key_id: /* @__PURE__ */ Schema.optional(Schema.String),
   /** The Ed25519 private key as a JWK (kty OKP, crv Ed25519, x, d). */
-  private_key: Schema.Struct({ kty: Schema.Literal("OKP"), crv: Schema.Literal("Ed25519"), x: Schema.String, d: Schema.String }),
+  private_key: /* @__PURE__ */ Schema.Struct({
+    kty: /* @__PURE__ */ Schema.Literal("OKP"),
+    crv: /* @__PURE__ */ Schema.Literal("Ed25519"),
+    x: Schema.String,
+    d: Schema.String
+  }),
   enrolled_at: Schema.String
 })
 export type StoredAgentKey = typeof StoredAgentKey.Type
@@ -29,8 +34,8 @@ export interface AgentKeyStore {
   readonly save: (key: StoredAgentKey) => Effect.Effect<void, CredentialsFileError>
 }
 
-const decodeStored = Schema.decodeUnknown(Schema.parseJson(StoredAgentKey))
-const encodeStored = Schema.encodeSync(Schema.parseJson(StoredAgentKey, { space: 2 }))
+const decodeStored = /* @__PURE__ */ Schema.decodeUnknown(/* @__PURE__ */ Schema.parseJson(StoredAgentKey))
+const encodeStored = /* @__PURE__ */ Schema.encodeSync(/* @__PURE__ */ Schema.parseJson(StoredAgentKey, { space: 2 }))
 
 /** Agent ids are file names here: keep them to what STACK's ids look like. */
 const safeAgentId = /^[A-Za-z0-9_-]{1,128}$/
