@@ -13,13 +13,17 @@
  *   build each. It also reports how much of the difference is
  *   `@effect/platform`'s router and server modules, which `HttpApiEndpoint`
  *   reaches through `HttpRouter` (the figure with `HttpRouter` replaced by
- *   the one function `HttpApiEndpoint` calls). `bundle/sdk-agents-subpaths.ts`
- *   is the same program importing each SDK module from its own path.
+ *   the one function `HttpApiEndpoint` calls). The same program is bundled
+ *   again importing each SDK module from its own path
+ *   (`@getstack/effect/Agents`, …), as `hand-agents.ts` imports Effect's: a
+ *   bundler keeps only what is used of such a module, where it keeps the
+ *   root entry's namespaces (`import { Auth } from "@getstack/effect"`) whole.
  *
  * Environment: STACK_BENCH_IMPORT_ROUNDS (default 9).
  */
 import * as esbuild from "esbuild"
 import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { formatRatio, intFromEnv, interleave, median, printTargets, ratios, root, summary } from "./support.mjs"
@@ -56,9 +60,9 @@ const imports = await interleave(Object.keys(importing), ROUNDS, async (name) =>
 
 const bundleDir = fileURLToPath(new URL("./bundle/", import.meta.url))
 
-const gzipped = async (file) => {
+const bundle = async (build) => {
   const result = await esbuild.build({
-    entryPoints: [`${bundleDir}${file}`],
+    ...build,
     bundle: true,
     minify: true,
     format: "esm",
@@ -71,8 +75,21 @@ const gzipped = async (file) => {
   return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, metafile: result.metafile }
 }
 
+const gzipped = (file) => bundle({ entryPoints: [`${bundleDir}${file}`] })
+
+/** `sdk-agents.ts` importing each SDK module from its own path (`@getstack/effect/Agents`, …). */
+const rootImport = `import { Agents, Auth, StackClient } from "@getstack/effect"`
+const sdkAgents = readFileSync(`${bundleDir}sdk-agents.ts`, "utf8")
+if (!sdkAgents.includes(rootImport)) throw new Error(`sdk-agents.ts no longer reads: ${rootImport}`)
+const subpathsProgram = sdkAgents.replace(
+  rootImport,
+  ["Agents", "Auth", "StackClient"].map((name) => `import * as ${name} from "@getstack/effect/${name}"`).join("\n")
+)
+
 const sdk = await gzipped("sdk-agents.ts")
-const sdkSubpaths = await gzipped("sdk-agents-subpaths.ts")
+const sdkSubpaths = await bundle({
+  stdin: { contents: subpathsProgram, loader: "ts", resolveDir: bundleDir, sourcefile: "sdk-agents-subpaths.ts" }
+})
 const hand = await gzipped("hand-agents.ts")
 
 /** Minified bytes in the SDK's bundle from inputs whose path matches `pattern`. */
