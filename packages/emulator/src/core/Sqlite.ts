@@ -37,7 +37,7 @@ import { createRequire } from "node:module"
 /** What the emulator uses of a better-sqlite3 prepared statement. */
 interface PreparedStatement {
   readonly reader: boolean
-  all(...params: ReadonlyArray<unknown>): Array<unknown>
+  all(...params: ReadonlyArray<unknown>): Array<object>
   run(...params: ReadonlyArray<unknown>): unknown
   raw(raw: boolean): PreparedStatement
 }
@@ -87,7 +87,7 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
     }
 
     /** Runs `sql` at once: its rows (a writing statement's `run` result when `raw`). */
-    const execute = (sql: string, params: ReadonlyArray<unknown>, raw: boolean): Effect.Effect<ReadonlyArray<any>, SqlError> => {
+    const execute = (sql: string, params: ReadonlyArray<unknown>, raw: boolean): Effect.Effect<ReadonlyArray<object>, SqlError> => {
       let statement: PreparedStatement
       try {
         statement = prepare(sql)
@@ -97,7 +97,7 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
       try {
         if (statement.reader) return Effect.succeed(statement.all(...params))
         const result = statement.run(...params)
-        return Effect.succeed(raw ? result as ReadonlyArray<any> : [])
+        return Effect.succeed(raw ? result as ReadonlyArray<object> : [])
       } catch (cause) {
         return Effect.fail(new SqlError({ cause, message: "Failed to execute statement" }))
       }
@@ -166,9 +166,11 @@ export const make = (filename: string): Effect.Effect<SqlClient.SqlClient, never
     const run = <A>(statement: Statement.Statement<A>): Effect.Effect<ReadonlyArray<A>, SqlError> =>
       Effect.withFiberRuntime((fiber) => {
         const [sql, params] = statement.compile()
+        // the rows are what the statement says they are (`sql<Row>`…): SQL itself is not typed
+        const rows = () => execute(sql, params, false) as Effect.Effect<ReadonlyArray<A>, SqlError>
         return transactionOpen && inTransaction(fiber.currentContext)._tag === "None"
-          ? lock.withPermits(1)(Effect.suspend(() => execute(sql, params, false)))
-          : execute(sql, params, false)
+          ? lock.withPermits(1)(Effect.suspend(rows))
+          : rows()
       })
 
     /** A transaction's own statement (BEGIN, COMMIT…): its failure is a defect, as in @effect/sql. */

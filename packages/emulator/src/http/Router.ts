@@ -307,15 +307,15 @@ export const serve = <E extends Endpoint, R>(
 /**
  * The handlers of a group of endpoints: one per endpoint, under the
  * endpoint's name. (Their requirements are read back from the record itself,
- * `HandlersContext`, hence `any` here.)
+ * `HandlersContext`: any is allowed here.)
  */
 export type Handlers<Endpoints extends Record<string, Endpoint>> = {
-  readonly [K in keyof Endpoints]: Handler<Endpoints[K], any>
+  readonly [K in keyof Endpoints]: Handler<Endpoints[K], unknown>
 }
 
 /** What the handlers of a record require, together. */
 export type HandlersContext<H> = {
-  readonly [K in keyof H]: H[K] extends (input: any) => Effect.Effect<any, any, infer R> ? R : never
+  readonly [K in keyof H]: H[K] extends (input: never) => Effect.Effect<unknown, unknown, infer R> ? R : never
 }[keyof H]
 
 /**
