@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { BoundedString, Cursor, Limit, Page, PageFields, Timestamp } from "./Common.js"
+import { BoundedString, PageFields, PageQueryFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -233,9 +233,7 @@ export type UpdateAgentRequest = typeof UpdateAgentRequest.Type
  * @category schemas
  */
 export const ListAgentsQuery = Schema.Struct({
-  page: Schema.optional(Page),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(Limit(100))
+  ...PageQueryFields(100)
 })
 
 /**

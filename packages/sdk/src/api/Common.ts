@@ -77,6 +77,19 @@ export const Cursor = Schema.String.pipe(
 )
 
 /**
+ * The query fields of a listing read by page number (`page`) or by cursor
+ * (`cursor`, a page's `next_cursor`), `limit` items a page, at most `max`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PageQueryFields = (max: number) => ({
+  page: Schema.optional(Page),
+  cursor: Schema.optional(Cursor),
+  limit: Schema.optional(Limit(max))
+})
+
+/**
  * The fields every page of a listing carries besides its items, all
  * invented by the contract (STACK documents only the items), so all optional:
  * the page number and size, the total (the emulator counts it only for a

@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { BoundedString, Cursor, Limit, NonEmpty, Page, PageFields, Seconds, Timestamp } from "./Common.js"
+import { BoundedString, NonEmpty, PageFields, PageQueryFields, Seconds, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -189,9 +189,7 @@ export const SchemaValidationDetails = Schema.Struct({
  * @category schemas
  */
 export const ListDropoffsQuery = Schema.Struct({
-  page: Schema.optional(Page),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(Limit(DropoffPageSize.max)),
+  ...PageQueryFields(DropoffPageSize.max),
   status: Schema.optional(DropoffStatus)
 })
 

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { BoundedString, Cursor, Limit, Page, PageFields, Seconds, Timestamp } from "./Common.js"
+import { BoundedString, PageFields, PageQueryFields, Seconds, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 import { CheckpointInterval, Intent, IssuedPassport, PassportTtl, ScopeGrant } from "./Passports.js"
 
@@ -220,9 +220,7 @@ export class StartedMission extends Schema.Class<StartedMission>("StartedMission
  * @category schemas
  */
 export const ListMissionsQuery = Schema.Struct({
-  page: Schema.optional(Page),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(Limit(MissionPageSize.max)),
+  ...PageQueryFields(MissionPageSize.max),
   status: Schema.optional(MissionStatus)
 })
 

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { BoundedString, Cursor, Limit, NonEmpty, Page, PageFields, Timestamp } from "./Common.js"
+import { BoundedString, NonEmpty, PageFields, PageQueryFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -80,9 +80,7 @@ export class Review extends Schema.Class<Review>("Review")({
  */
 export const ListReviewsQuery = Schema.Struct({
   status: Schema.optional(ReviewStatus),
-  page: Schema.optional(Page),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(Limit(ReviewPageSize.max))
+  ...PageQueryFields(ReviewPageSize.max)
 })
 
 /**

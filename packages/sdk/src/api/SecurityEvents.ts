@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { Cursor, Limit, Page, PageFields, Timestamp } from "./Common.js"
+import { PageFields, PageQueryFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -64,9 +64,7 @@ export class SecurityEvent extends Schema.Class<SecurityEvent>("SecurityEvent")(
  * @category schemas
  */
 export const ListSecurityEventsQuery = Schema.Struct({
-  page: Schema.optional(Page),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(Limit(SecurityEventPageSize.max)),
+  ...PageQueryFields(SecurityEventPageSize.max),
   agent_id: Schema.optional(Schema.String)
 })
 
