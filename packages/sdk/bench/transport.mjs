@@ -85,13 +85,14 @@ const sdkCall = async (httpLayer, { tracing = true } = {}) => {
  * execute, read the text, `JSON.parse` (no decoding, no retries, no timeout,
  * the platform's own span per request).
  */
-const handWritten = async (httpLayer) => {
+const handWritten = async (httpLayer, { tracing = true } = {}) => {
   const managed = ManagedRuntime.make(httpLayer)
   const client = await managed.runPromise(HttpClient.HttpClient)
   const run = Runtime.runPromise(await managed.runtime())
   const request = HttpClientRequest.get(url, { headers })
   const get = Effect.flatMap(client.execute(request), (response) => Effect.map(response.text, (text) => JSON.parse(text)))
-  return { call: () => run(get), dispose: () => managed.dispose() }
+  const call = tracing ? get : Effect.withTracerEnabled(get, false)
+  return { call: () => run(call), dispose: () => managed.dispose() }
 }
 
 const cpuMicros = (usage) => usage.user + usage.system
@@ -156,12 +157,16 @@ const rawFetch = async () => {
   if (response.status !== 200) throw new Error(`raw fetch: ${response.status} ${text}`)
   return JSON.parse(text)
 }
+/** Raw undici run as one `Effect.promise` per call: what Effect's runtime alone adds. */
+const inEffect = Effect.promise(rawUndici)
 const overSocket = {
   "raw undici": { call: rawUndici, dispose: () => dispatcher.close() },
+  "raw undici in Effect.promise": { call: () => Effect.runPromise(inEffect), dispose: async () => {} },
   "HttpClient by hand over undici": await handWritten(NodeHttpClient.layerUndici),
   "sdk over undici": await sdkCall(NodeHttpClient.layerUndici),
   "sdk over undici, tracing off": await sdkCall(NodeHttpClient.layerUndici, { tracing: false }),
   "HttpClient by hand over Undici.layer": await handWritten(SdkUndici.layer),
+  "by hand over Undici.layer, untraced": await handWritten(SdkUndici.layer, { tracing: false }),
   "sdk over Undici.layer": await sdkCall(SdkUndici.layer),
   "sdk over Undici.layer, tracing off": await sdkCall(SdkUndici.layer, { tracing: false }),
   "raw fetch": { call: rawFetch, dispose: async () => {} },
@@ -233,5 +238,16 @@ printTargets("Targets (issue 7: the SDK close to a raw client)", [
   row("p50 at 1 in flight, HttpClient by hand over layerUndici / raw undici", p50(1)["HttpClient by hand over undici"], p50(1)["raw undici"]),
   row("p50 at 32 in flight, HttpClient by hand over layerUndici / raw undici", p50(32)["HttpClient by hand over undici"], p50(32)["raw undici"]),
   row("client CPU per call over the socket, HttpClient by hand over layerUndici / raw undici", clientCpu["HttpClient by hand over undici"], clientCpu["raw undici"]),
-  row("SDK CPU per call without I/O, tracing off / a Promise", untraced, cpu.promise)
+  row("SDK CPU per call without I/O, tracing off / a Promise", untraced, cpu.promise),
+  row("client CPU per call, raw undici in Effect.promise / raw undici", clientCpu["raw undici in Effect.promise"], clientCpu["raw undici"]),
+  row(
+    "client CPU per call, HttpClient by hand over Undici.layer untraced / raw undici",
+    clientCpu["by hand over Undici.layer, untraced"],
+    clientCpu["raw undici"]
+  ),
+  row(
+    "client CPU per call, SDK over Undici.layer untraced / HttpClient by hand over it untraced",
+    clientCpu["sdk over Undici.layer, tracing off"],
+    clientCpu["by hand over Undici.layer, untraced"]
+  )
 ])
