@@ -129,11 +129,47 @@ const promiseRead = async () => {
   const response = await answeringFetch(url, { headers })
   return JSON.parse(await response.text())
 }
+
+/**
+ * An undici `Dispatcher` that answers every request at once (on the next
+ * microtask) with the agent: `Undici.layer`'s path without a socket.
+ */
+const answerBytes = Buffer.from(answer)
+const answerHeaders = ["content-type", "application/json", "x-request-id", "req_bench"].map((text) => Buffer.from(text))
+const answeringDispatcher = {
+  dispatch: (_options, handler) => {
+    queueMicrotask(() => {
+      handler.onConnect?.(() => {})
+      handler.onHeaders(200, answerHeaders, () => {}, "OK")
+      handler.onData(answerBytes)
+      handler.onComplete([])
+    })
+    return true
+  }
+}
+const dispatcherRead = () =>
+  new Promise((resolve) => {
+    let bytes
+    answeringDispatcher.dispatch({}, {
+      onHeaders: () => true,
+      onData: (chunk) => {
+        bytes = chunk
+        return true
+      },
+      onComplete: () => resolve(JSON.parse(bytes.toString("utf8")))
+    })
+  })
+const answeringUndici = SdkUndici.layerWith(answeringDispatcher)
+
 const noIo = {
   promise: { call: promiseRead, dispose: async () => {} },
   "HttpClient by hand": await handWritten(answeringLayer),
   sdk: await sdkCall(answeringLayer),
-  "sdk, tracing off": await sdkCall(answeringLayer, { tracing: false })
+  "sdk, tracing off": await sdkCall(answeringLayer, { tracing: false }),
+  "dispatcher, promise": { call: dispatcherRead, dispose: async () => {} },
+  "dispatcher, by hand untraced": await handWritten(answeringUndici, { tracing: false }),
+  "dispatcher, sdk untraced": await sdkCall(answeringUndici, { tracing: false }),
+  "dispatcher, sdk": await sdkCall(answeringUndici)
 }
 for (const [name, variant] of Object.entries(noIo)) {
   await check(variant.call, name)
@@ -245,6 +281,9 @@ printTargets("Targets (issue 7: the SDK close to a raw client)", [
     clientCpu["by hand over Undici.layer, untraced"],
     clientCpu["raw undici"]
   ),
+  row("Undici.layer without I/O, CPU per call: HttpClient by hand untraced / the dispatcher read by a Promise", cpu["dispatcher, by hand untraced"], cpu["dispatcher, promise"]),
+  row("Undici.layer without I/O, CPU per call: SDK untraced / HttpClient by hand untraced", cpu["dispatcher, sdk untraced"], cpu["dispatcher, by hand untraced"]),
+  row("Undici.layer without I/O, CPU per call: SDK / SDK untraced", cpu["dispatcher, sdk"], cpu["dispatcher, sdk untraced"]),
   row(
     "client CPU per call, SDK over Undici.layer untraced / HttpClient by hand over it untraced",
     clientCpu["sdk over Undici.layer, tracing off"],
