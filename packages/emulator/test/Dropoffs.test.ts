@@ -19,6 +19,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
+import { createRequire } from "node:module"
 import { join } from "node:path"
 import * as Operators from "../src/core/Operators.js"
 import * as Database from "../src/Database.js"
@@ -26,6 +27,12 @@ import * as Store from "../src/dropoffs/Store.js"
 import { client, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
 const SECRET = "the-wire-transfer-code-8461"
+
+// better-sqlite3 ships no types: what these tests use of it
+const SqliteDatabase = createRequire(import.meta.url)("better-sqlite3") as new(file: string) => {
+  prepare(sql: string): { run(...params: Array<unknown>): { changes: number } }
+  close(): void
+}
 
 const invoiceSchema = {
   type: "object",
@@ -323,6 +330,87 @@ describe("drop-offs", () => {
       ])
       expect(JSON.stringify(entries)).not.toContain(SECRET)
     })))
+})
+
+describe("drop-offs: the caller's schema cannot stall the emulator", () => {
+  it.effect("patterns run in linear time (a catastrophic one answers its normal result), lookarounds are refused at create", () =>
+    withEmulator(Effect.gen(function*() {
+      const { agent, at, create, post } = yield* dropoffs
+      const sender = yield* agent("pattern-sender")
+      const receiver = yield* agent("pattern-receiver")
+      const evil = yield* create({ from_agent: sender, to_agent: receiver, schema: { type: "string", pattern: "^(a+)+$" } })
+      const refused = yield* at(evil.id, "deposit", { payload: `${"a".repeat(40)}!` })
+      expectError(refused, 400, "SCHEMA_VALIDATION_FAILED")
+      expect(refused.json.error.details).toEqual({
+        total: 1,
+        errors: [{ path: "", keyword: "pattern", message: "must match pattern \"^(a+)+$\"" }]
+      })
+      expect((yield* at(evil.id, "deposit", { payload: "a".repeat(40) })).json.status).toBe("deposited")
+
+      const phone = yield* create({
+        from_agent: sender,
+        to_agent: receiver,
+        schema: { type: "object", properties: { phone: { type: "string", pattern: "^\\+\\d{6,12}$" } }, required: ["phone"] }
+      })
+      const wrong = yield* at(phone.id, "deposit", { payload: { phone: "call me" } })
+      expectError(wrong, 400, "SCHEMA_VALIDATION_FAILED")
+      expect(wrong.json.error.details.errors.map((e: any) => [e.path, e.keyword])).toEqual([["/phone", "pattern"]])
+      expect((yield* at(phone.id, "deposit", { payload: { phone: "+46701234" } })).json.status).toBe("deposited")
+
+      for (const pattern of ["^(?=.*\\d)\\w+$", "(?<!x)y", "^(a)\\1$"]) {
+        const reply = yield* post("/v1/dropoffs", { from_agent: sender, to_agent: receiver, schema: { type: "string", pattern } })
+        expectError(reply, 400, "INVALID_REQUEST")
+        expect(reply.json.error.message).toContain(`pattern ${JSON.stringify(pattern)} uses a`)
+        expect(reply.json.error.details.fields.schema).toMatch(/lookarounds or backreferences/)
+      }
+      const keys = yield* post("/v1/dropoffs", {
+        from_agent: sender,
+        to_agent: receiver,
+        schema: { type: "object", patternProperties: { "^(?!_)": { type: "string" } } }
+      })
+      expectError(keys, 400, "INVALID_REQUEST")
+      expect(keys.json.error.message).toContain("uses a lookahead")
+    })))
+
+  it.effect("a schema nested too deep or holding too many values is refused at create", () =>
+    withEmulator(Effect.gen(function*() {
+      const { agent, post } = yield* dropoffs
+      const sender = yield* agent("bound-sender")
+      const receiver = yield* agent("bound-receiver")
+      let deep: unknown = { type: "string" }
+      for (let level = 1; level <= 40; level++) deep = { type: "array", items: deep }
+      const tooDeep = yield* post("/v1/dropoffs", { from_agent: sender, to_agent: receiver, schema: deep })
+      expectError(tooDeep, 400, "INVALID_REQUEST")
+      expect(tooDeep.json.error.details.fields.schema).toMatch(/nests deeper than 32 levels/)
+      const properties = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, { type: "string" }]))
+      const tooMany = yield* post("/v1/dropoffs", { from_agent: sender, to_agent: receiver, schema: { type: "object", properties } })
+      expectError(tooMany, 400, "INVALID_REQUEST")
+      expect(tooMany.json.error.details.fields.schema).toMatch(/holds more than 2000 values/)
+    })))
+
+  it.effect("a stored schema this emulator no longer accepts: its deposit is 409 CONFLICT, not a crash", () =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "stack-dropoffs-"))),
+      (dir) => {
+        const filename = join(dir, "stack.db")
+        return withEmulator(Effect.gen(function*() {
+          const { agent, at, create } = yield* dropoffs
+          const created = yield* create({ from_agent: yield* agent("old-sender"), to_agent: yield* agent("old-receiver"), schema: {} })
+          // as an emulator that ran patterns on JavaScript's RegExp would have stored it
+          const db = new SqliteDatabase(filename)
+          try {
+            const schema = JSON.stringify({ type: "string", pattern: "^(?=a)a$" })
+            expect(db.prepare("UPDATE dropoffs SET json_schema = ? WHERE id = ?").run(schema, created.id).changes).toBe(1)
+          } finally {
+            db.close()
+          }
+          const refused = yield* at(created.id, "deposit", { payload: "a" })
+          expectError(refused, 409, "CONFLICT")
+          expect(refused.json.error.message).toMatch(/is no longer accepted: pattern "\^\(\?=a\)a\$" uses a lookahead/)
+        }), { filename })
+      },
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    ))
 })
 
 describe("drop-offs, as stored", () => {

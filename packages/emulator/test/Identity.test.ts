@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Agents, Identity, Passports, StackError } from "@getstack/effect"
+import * as IdentityApi from "@getstack/effect/api/Identity"
 import { revealToken } from "@getstack/effect/api/Passports"
 import { Emulator } from "@getstack/emulator"
 import * as Effect from "effect/Effect"
@@ -113,7 +114,8 @@ describe("identity", () => {
       expect((yield* get("/v1/identity/claims")).json.claims.map((c: any) => c.id)).toEqual(claims.map((c) => c.id))
 
       // omitted: every active claim; explicit: those named
-      const all = decodeJwt((yield* issue({ agent_id: bot })).token).payload.stk.identity_claims
+      const withAll = yield* issue({ agent_id: bot })
+      const all = decodeJwt(withAll.token).payload.stk.identity_claims
       expect(all).toEqual(claims.map((c) => ({
         claim_id: c.id,
         provider: "stack_test",
@@ -128,11 +130,19 @@ describe("identity", () => {
       expect(one.identity_claims.map((c: any) => c.claim_id)).toEqual([identity.id])
       expect(decodeJwt((yield* issue({ agent_id: bot, identity_claim_ids: [] })).token).payload.stk.identity_claims).toEqual([])
 
-      // revoked: no longer bound, refused when asked for
+      // revoked: the passport carrying it revoked with it, no longer bound, refused when asked for
       const { result: revoked, entries: revocation } = yield* auditOf(call("DELETE", `/v1/identity/claims/${human.id}`))
-      expect(revoked.json).toMatchObject({ id: human.id, status: "revoked", revoked_at: new Date(T0 + 2 * 60 * 1000).toISOString() })
-      expect(revocation.map((e) => [e.action, e.outcome])).toEqual([["identity.claim_revoke", "success"]])
-      expect((yield* call("DELETE", `/v1/identity/claims/${human.id}`)).json).toEqual(revoked.json)
+      expect(revoked.json).toMatchObject({
+        id: human.id,
+        status: "revoked",
+        revoked_at: new Date(T0 + 2 * 60 * 1000).toISOString(),
+        revoked_passports: [withAll.jti]
+      })
+      expect(revocation.map((e) => [e.action, e.outcome, e.passport_jti])).toEqual([
+        ["identity.claim_revoke", "success", null],
+        ["passport.revoke", "success", withAll.jti]
+      ])
+      expect((yield* call("DELETE", `/v1/identity/claims/${human.id}`)).json).toEqual({ ...revoked.json, revoked_passports: [] })
       const rest = decodeJwt((yield* issue({ agent_id: bot })).token).payload.stk.identity_claims
       expect(rest.map((c: any) => c.claim_id)).toEqual([identity.id])
       const asked = yield* post("/v1/passports/issue", { agent_id: bot, identity_claim_ids: [identity.id, human.id] })
@@ -142,6 +152,96 @@ describe("identity", () => {
         [human.id, "revoked"],
         [identity.id, "active"]
       ])
+    })))
+
+  it.effect("revoking a claim revokes every passport carrying it, delegated ones included, in one audited transaction", () =>
+    withEmulator(Effect.gen(function*() {
+      const { call, agent, issue, delegate, verify, post, get, auditOf } = yield* client
+      const [human, identity] = yield* verified()
+      const alice = yield* agent("alice-bot")
+      const bob = yield* agent("bob-bot")
+      const first = yield* issue({ agent_id: alice, identity_claim_ids: [human.id] })
+      const second = yield* issue({ agent_id: bob, identity_claim_ids: [human.id, identity.id] })
+      const without = yield* issue({ agent_id: alice, identity_claim_ids: [identity.id] })
+      const none = yield* issue({ agent_id: bob, identity_claim_ids: [] })
+      // a child inherits its parent's claims
+      const child = yield* delegate({ parent_token: first.token, child_agent_id: bob })
+      expect(decodeJwt(child.token).payload.stk.identity_claims.map((c: any) => c.claim_id)).toEqual([human.id])
+      const unrelatedChild = yield* delegate({ parent_token: without.token, child_agent_id: bob })
+      for (const passport of [first, second, without, none, child, unrelatedChild]) expect((yield* verify(passport.token)).valid).toBe(true)
+
+      yield* TestClock.adjust("1 minute")
+      const { result, entries } = yield* auditOf(call("DELETE", `/v1/identity/claims/${human.id}`))
+      expect(result.status, result.text).toBe(200)
+      expect(result.json).toMatchObject({ id: human.id, status: "revoked", revoked_passports: [first.jti, second.jti, child.jti] })
+      expect(entries.map((e) => [e.action, e.layer, e.outcome, e.agent_id, e.passport_jti])).toEqual([
+        ["identity.claim_revoke", "system", "success", null, null],
+        ["passport.revoke", "vault", "success", alice, first.jti],
+        ["passport.revoke", "vault", "success", bob, second.jti],
+        ["passport.revoke_cascade", "vault", "success", bob, child.jti]
+      ])
+      for (const passport of [first, second, child]) {
+        expect(yield* verify(passport.token)).toEqual({ valid: false, reason: "revoked", message: "the passport was revoked" })
+      }
+      for (const passport of [without, none, unrelatedChild]) expect((yield* verify(passport.token)).valid).toBe(true)
+      expectError(yield* post("/v1/passports/refresh", { token: first.token }), 401, "PASSPORT_REVOKED")
+      const live = (yield* get("/v1/passports/active")).json.passports.map((p: any) => p.jti)
+      expect(live.sort()).toEqual([without.jti, none.jti, unrelatedChild.jti].sort())
+
+      // a repeat revokes nothing more, and records only itself
+      const { result: again, entries: repeat } = yield* auditOf(call("DELETE", `/v1/identity/claims/${human.id}`))
+      expect(again.json).toMatchObject({ id: human.id, status: "revoked", revoked_passports: [] })
+      expect(repeat.map((e) => e.action)).toEqual(["identity.claim_revoke"])
+    })))
+
+  it.effect("a token signed again carries only the claims still active: refresh, delegation and a checkpoint drop an expired one", () =>
+    withEmulator(Effect.gen(function*() {
+      const { call, agent, issue, delegate, verify, post } = yield* client
+      const [early] = yield* verified(["verified_human"])
+      yield* TestClock.adjust("100 days")
+      const [late] = yield* verified(["verified_identity"])
+      const bot = yield* agent("renewing-bot")
+      const helper = yield* agent("helper-bot")
+      const careful = yield* agent("careful-bot", "enforced")
+      // the early claim expires 365 days after T0; the passports are issued 30 minutes before
+      yield* TestClock.adjust(`${265 * 24 * 60 - 30} minutes`)
+      const both = [early.id, late.id]
+      const passport = yield* issue({ agent_id: bot, identity_claim_ids: both, ttl_seconds: 3600 })
+      const enforced = yield* issue({
+        agent_id: careful,
+        identity_claim_ids: both,
+        intent: { summary: "file the quarterly report", services: ["github"] },
+        checkpoint_interval_seconds: 3600,
+        ttl_seconds: 3600
+      })
+      expect(decodeJwt(passport.token).payload.stk.identity_claims.map((c: any) => c.claim_id)).toEqual(both)
+
+      yield* TestClock.adjust("40 minutes")
+      const claimIds = (token: string) => decodeJwt(token).payload.stk.identity_claims.map((c: any) => c.claim_id)
+      const refreshed = yield* post("/v1/passports/refresh", { token: passport.token })
+      expect(refreshed.status, refreshed.text).toBe(200)
+      expect(refreshed.json.jti).toBe(passport.jti)
+      expect(claimIds(refreshed.json.token)).toEqual([late.id])
+      const verdict = yield* verify(refreshed.json.token)
+      expect(verdict.valid).toBe(true)
+      expect(verdict.claims.stk.identity_claims.map((c: any) => c.claim_id)).toEqual([late.id])
+      // as at issue, the claims do not shorten the passport: 900 seconds from now
+      expect(Date.parse(refreshed.json.expires_at)).toBe(T0 + (365 * 24 * 60 + 10) * 60 * 1000 + 900 * 1000)
+      const child = yield* delegate({ parent_token: refreshed.json.token, child_agent_id: helper })
+      expect(claimIds(child.token)).toEqual([late.id])
+      const childOfOld = yield* delegate({ parent_token: passport.token, child_agent_id: helper })
+      expect(claimIds(childOfOld.token)).toEqual([late.id])
+      const checkpoint = yield* post(`/v1/passports/${enforced.jti}/checkpoint`, { services_used: ["github"], actions_count: 1 })
+      expect(checkpoint.status, checkpoint.text).toBe(200)
+      expect(claimIds(checkpoint.json.token)).toEqual([late.id])
+
+      // what the passports carry now decides what revoking a claim revokes
+      const dropped = yield* call("DELETE", `/v1/identity/claims/${early.id}`)
+      expect(dropped.json).toMatchObject({ status: "revoked", revoked_passports: [] })
+      expect((yield* verify(refreshed.json.token)).valid).toBe(true)
+      const carried = yield* call("DELETE", `/v1/identity/claims/${late.id}`)
+      expect([...carried.json.revoked_passports].sort()).toEqual([passport.jti, enforced.jti, child.jti, childOfOld.jti].sort())
+      expect((yield* verify(refreshed.json.token)).reason).toBe("revoked")
     })))
 
   it.effect("sessions expire after 15 minutes; claims expire with the provider's period and stop counting", () =>
@@ -294,7 +394,10 @@ describe("identity through the SDK", () => {
       const issued = yield* passports.issue({ agent_id: bot.id, identity_claim_ids: [claim.id] })
       const stk = decodeJwt(revealToken(issued.token)).payload.stk
       expect(stk.identity_claims.map((c: any) => c.claim_id)).toEqual([claim.id])
-      yield* identity.revokeClaim(claim.id)
+      const revoked = yield* identity.revokeClaim(claim.id)
+      expect(revoked).toBeInstanceOf(IdentityApi.RevokedClaim)
+      expect(revoked.revoked_passports).toEqual([issued.jti])
+      expect(yield* passports.verify({ token: issued.token })).toMatchObject({ valid: false, reason: "revoked" })
       expect((yield* identity.listClaims()).claims[0]!.status).toBe("revoked")
       const refused = yield* Effect.flip(passports.issue({ agent_id: bot.id, identity_claim_ids: [claim.id] }))
       expect(refused).toBeInstanceOf(StackError.BadRequestError)

@@ -8,6 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as AuditLog from "../src/core/AuditLog.js"
 import * as Operators from "../src/core/Operators.js"
+import * as PassportsStore from "../src/passports/Store.js"
 import { migrations } from "../src/Database.js"
 import * as Sqlite from "../src/core/Sqlite.js"
 
@@ -89,5 +90,73 @@ describe("0014_scan", () => {
         "security_signals_open",
         "security_signals_open_by_agent"
       ])
+    }).pipe(Effect.provide(Sqlite.layer(":memory:"))))
+})
+
+describe("0022_passport_identity_claims", () => {
+  it.effect("links the passports already stored to the identity claims their tokens carry", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* migrateWith(before(22))
+      const { operator } = yield* Operators.create({ name: "carrier" })
+      yield* sql`INSERT INTO identity_sessions ${sql.insert({
+        session_ref: "ivs_old",
+        operator_id: operator.id,
+        provider_key: "stack_test",
+        requested_claims: "[\"verified_human\"]",
+        return_url: null,
+        status: "completed",
+        created_at: 1_700_000_000_000,
+        expires_at: 1_700_000_900_000,
+        decided_at: 1_700_000_000_000,
+        completed_at: 1_700_000_000_000
+      })}`
+      for (const id of ["clm_kept", "clm_other"]) {
+        yield* sql`INSERT INTO identity_claims ${sql.insert({
+          id,
+          operator_id: operator.id,
+          session_ref: "ivs_old",
+          provider_key: "stack_test",
+          layer: "humanity",
+          claim_type: "verified_human",
+          assurance_level: "substantial",
+          verified_at: 1_700_000_000_000,
+          expires_at: null,
+          revoked_at: null
+        })}`
+      }
+      const passport = (jti: string, claimIds: ReadonlyArray<string>) =>
+        sql`INSERT INTO passports ${sql.insert({
+          jti,
+          operator_id: operator.id,
+          agent_id: "agt_old",
+          parent_jti: null,
+          session_id: "ses_old",
+          mission_id: null,
+          delegation_depth: 0,
+          accountability: "standard",
+          intent_services: "[]",
+          checkpoint_interval: null,
+          claims: JSON.stringify({ identity_claims: claimIds.map((claim_id) => ({ claim_id })) }),
+          token: "x.y.z",
+          issued_at: 1_700_000_000_000 + jti.length,
+          expires_at: 1_700_000_900_000,
+          refreshed_at: null,
+          last_checkpoint_at: null,
+          checked_out_at: null,
+          revoked_at: null,
+          revoke_reason: null
+        })}`
+      yield* passport("pp_both", ["clm_kept", "clm_other"])
+      yield* passport("pp_kept", ["clm_kept", "clm_gone"])
+      yield* passport("pp_none_", [])
+      yield* migrateWith(migrations)
+      expect(yield* sql`SELECT claim_id, passport_jti FROM passport_identity_claims ORDER BY claim_id, passport_jti`).toEqual([
+        { claim_id: "clm_kept", passport_jti: "pp_both" },
+        { claim_id: "clm_kept", passport_jti: "pp_kept" },
+        { claim_id: "clm_other", passport_jti: "pp_both" }
+      ])
+      expect((yield* PassportsStore.unrevokedCarrying(operator.id, "clm_kept")).map((p) => p.jti)).toEqual(["pp_both", "pp_kept"])
+      expect(yield* PassportsStore.unrevokedCarrying("op_someone_else", "clm_kept")).toEqual([])
     }).pipe(Effect.provide(Sqlite.layer(":memory:"))))
 })

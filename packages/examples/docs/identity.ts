@@ -57,7 +57,7 @@ export const humanPassport = (agent_id: string) =>
 // ---
 
 // --- revoke
-/** Revokes every active claim of a provider: passports issued from now on no longer carry them. */
+/** Revokes every active claim of a provider, and with them the passports that carry them. */
 export const revokeProvider = (provider: string) =>
   Effect.gen(function*() {
     const identity = yield* Identity.Identity

@@ -5,8 +5,17 @@
  * arrives. Compiled validators are kept for the most recent
  * schemas, each in an Ajv of its own (so that two schemas with one `$id`
  * never meet).
+ *
+ * A caller's schema runs inside the emulator's one thread, so it is bounded:
+ * at most `MAX_SCHEMA_DEPTH` levels and `MAX_SCHEMA_VALUES` values (Ajv's
+ * compile time grows with both), and its `pattern`s and `patternProperties`
+ * run on RE2 (`re2js`), whose matching time is linear in the input, not on
+ * JavaScript's backtracking `RegExp`. A pattern must still be an ECMA-262
+ * regular expression (as JSON Schema says); one RE2 cannot run in linear
+ * time (a lookahead, a lookbehind, a backreference) is refused at compile.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv"
+import { Ajv, type CodeOptions, type ErrorObject, type ValidateFunction } from "ajv"
+import { RE2JS } from "re2js"
 import { excerpt } from "../core/Failure.js"
 
 /** How many compiled schemas are kept. */
@@ -15,12 +24,92 @@ const CACHED = 100
 /** How many of Ajv's errors a refusal names. */
 export const MAX_ERRORS = 20
 
+/** How deeply a schema may nest objects and arrays (the schema itself is level 1). */
+export const MAX_SCHEMA_DEPTH = 32
+
+/** How many JSON values (objects, arrays, strings, numbers, booleans, nulls) a schema may hold. */
+export const MAX_SCHEMA_VALUES = 2000
+
 const cache = new Map<string, ValidateFunction>()
 
 /** A schema, compiled; or why it does not compile. */
 export type Compiled =
   | { readonly ok: true; readonly validate: ValidateFunction }
   | { readonly ok: false; readonly message: string }
+
+/** Why a schema is too big to compile, if it is. */
+const oversize = (schema: unknown): string | undefined => {
+  let values = 0
+  const stack: Array<[unknown, number]> = [[schema, 1]]
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!
+    if (++values > MAX_SCHEMA_VALUES) return `the schema holds more than ${MAX_SCHEMA_VALUES} values`
+    if (typeof value !== "object" || value === null) continue
+    if (depth > MAX_SCHEMA_DEPTH) return `the schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`
+    for (const item of Array.isArray(value) ? value : Object.values(value)) stack.push([item, depth + 1])
+  }
+  return undefined
+}
+
+/**
+ * The construct of an ECMA-262 pattern RE2 has no linear-time match for: a
+ * lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`) or a backreference (`\1`,
+ * `\k<name>`). The pattern is known to compile as a `u` RegExp.
+ */
+const nonRegular = (pattern: string): string | undefined => {
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]
+    if (ch === "\\") {
+      const next = pattern[i + 1] ?? ""
+      if (!inClass && (/[1-9]/.test(next) || next === "k")) return "a backreference"
+      i++
+    } else if (inClass) {
+      if (ch === "]") inClass = false
+    } else if (ch === "[") {
+      inClass = true
+    } else if (ch === "(" && /^\(\?<?[=!]/.test(pattern.slice(i, i + 4))) {
+      return pattern[i + 2] === "<" ? "a lookbehind" : "a lookahead"
+    }
+  }
+  return undefined
+}
+
+const quoted = (pattern: string) => JSON.stringify(excerpt(pattern, 100))
+
+/**
+ * Ajv's `RegExpEngine` on RE2: each pattern is checked as the ECMA-262
+ * regular expression JSON Schema says it is, then translated to RE2's
+ * syntax and compiled; a pattern RE2 cannot run throws, which fails the
+ * schema's compile. `test` searches anywhere in the string, as
+ * `RegExp.prototype.test` does.
+ */
+export const re2: NonNullable<CodeOptions["regExp"]> = Object.assign(
+  (pattern: string, flags: string) => {
+    // a syntax error here names the pattern, as Ajv's default engine did
+    new RegExp(pattern, flags)
+    const construct = nonRegular(pattern)
+    if (construct !== undefined) {
+      throw new Error(
+        `pattern ${quoted(pattern)} uses ${construct}: patterns run on RE2, in linear time, without lookarounds or backreferences`
+      )
+    }
+    let compiled: RE2JS
+    try {
+      compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
+    } catch (error) {
+      throw new Error(
+        `pattern ${quoted(pattern)} is not supported by RE2: ${excerpt(error instanceof Error ? error.message : String(error), 100)}`
+      )
+    }
+    return {
+      test: (text: string) => compiled.test(text),
+      // Ajv shares one compiled pattern between the places of a schema that name it, by this key
+      toString: () => `/${pattern}/${flags}`
+    }
+  },
+  { code: "re2" }
+)
 
 /** Compiles a schema's JSON text (kept among the most recent). */
 export const compile = (text: string): Compiled => {
@@ -31,14 +120,15 @@ export const compile = (text: string): Compiled => {
     return { ok: true, validate: cached }
   }
   try {
-    const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-      JSON.parse(text) as Record<string, unknown>
-    )
+    const schema = JSON.parse(text) as Record<string, unknown>
+    const tooBig = oversize(schema)
+    if (tooBig !== undefined) return { ok: false, message: tooBig }
+    const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: re2 } }).compile(schema)
     cache.set(text, validate)
     if (cache.size > CACHED) cache.delete(cache.keys().next().value!)
     return { ok: true, validate }
   } catch (error) {
-    return { ok: false, message: excerpt(error instanceof Error ? error.message : String(error), 200) }
+    return { ok: false, message: excerpt(error instanceof Error ? error.message : String(error), 300) }
   }
 }
 

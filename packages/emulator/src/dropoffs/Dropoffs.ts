@@ -138,7 +138,7 @@ export const create = (actor: Actor, request: CreateDropoffRequest) =>
       const schemaText = JSON.stringify(request.schema)
       const compiled = Schemas.compile(schemaText)
       if (!compiled.ok) {
-        return yield* refuse("INVALID_REQUEST", `schema is not a JSON Schema Ajv compiles: ${compiled.message}`, {
+        return yield* refuse("INVALID_REQUEST", `schema is not a JSON Schema this server compiles: ${compiled.message}`, {
           fields: { schema: `does not compile: ${compiled.message}` }
         })
       }
@@ -217,7 +217,10 @@ export const deposit = (actor: Actor, id: string, request: DepositRequest) =>
           return yield* refuse("INVALID_REQUEST", "send the payload", { fields: { payload: "required" } })
         }
         const compiled = Schemas.compile(row.json_schema)
-        if (!compiled.ok) return yield* Effect.dieMessage(`the schema of drop-off ${row.id} no longer compiles`)
+        // a schema stored by an older emulator that this one refuses (a lookahead, say): the drop-off cannot take a deposit
+        if (!compiled.ok) {
+          return yield* refuse("CONFLICT", `the schema of drop-off ${row.id} is no longer accepted: ${compiled.message}`)
+        }
         const { errors, total } = Schemas.check(compiled.validate, request.payload)
         if (total > 0) {
           return yield* refuse(

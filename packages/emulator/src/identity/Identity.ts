@@ -8,7 +8,9 @@
  * `completeVerification` turns an approved session into one claim per
  * requested claim type, valid for the provider's period. A claim counts
  * until it expires or is revoked; passports bind the active ones
- * (`passportClaims`). Nothing stored or audited is PII.
+ * (`passportClaims`), a token signed again keeps those still active
+ * (`stillActive`), and revoking a claim revokes the passports that carry it.
+ * Nothing stored or audited is PII.
  */
 import type { IdentityClaim } from "@getstack/effect/api/Passports"
 import {
@@ -16,6 +18,7 @@ import {
   CompletedVerification,
   type InitiateVerificationRequest,
   ProviderList,
+  RevokedClaim,
   VerificationSession
 } from "@getstack/effect/api/Identity"
 import * as Clock from "effect/Clock"
@@ -25,6 +28,8 @@ import { type Actor, audited } from "../core/Audit.js"
 import { excerpt, listExcerpt, MAX_LIST_EXCERPT, notFound, refuse } from "../core/Failure.js"
 import { newId } from "../core/Ids.js"
 import * as Policy from "../core/Policy.js"
+import * as Revocation from "../passports/Revocation.js"
+import * as PassportsStore from "../passports/Store.js"
 import * as Providers from "./Providers.js"
 import * as Store from "./Store.js"
 
@@ -178,21 +183,40 @@ export const listClaims = (actor: Actor) =>
     return new ClaimList({ claims: rows.map((row) => Store.toClaim(row, now)) }, { disableValidation: true })
   })
 
-/** Revokes a claim: passports issued from then on no longer bind it. Revoking it again answers the same. */
+/**
+ * Revokes a claim and, in the same transaction, every passport of the
+ * operator not yet revoked whose latest token carries it (STACK's
+ * `bulk_claim` revocation), with their delegated descendants, as
+ * `passports.revoke` revokes them: `revoke_reason` `identity_claim_revoked:
+ * clm_…`, a `passport.revoked` event each, and one `passport.revoke` (or
+ * `passport.revoke_cascade`) audit entry each after `identity.claim_revoke`.
+ * Passports issued from then on no longer bind the claim. Revoking it again
+ * answers the same claim, revoking any passport still carrying it (none,
+ * unless stored before this rule).
+ */
 export const revokeClaim = (actor: Actor, claimId: string) =>
   audited(
     actor,
-    { action: "identity.claim_revoke", agentId: () => null },
+    {
+      action: "identity.claim_revoke",
+      agentId: () => null,
+      followUps: (r) => Revocation.auditEntries(r.revocation, { includeDirect: true })
+    },
     Effect.gen(function*() {
       yield* Policy.operatorOnly(actor, "revoke identity claims")
       const row = yield* Store.claim(actor.operatorId, claimId)
       if (row === undefined) return yield* notFound("identity claim", claimId)
       const now = yield* Clock.currentTimeMillis
-      if (row.revoked_at !== null) return Store.toClaim(row, now)
-      yield* Store.revoke(row.id, now)
-      return Store.toClaim({ ...row, revoked_at: now }, now)
+      if (row.revoked_at === null) yield* Store.revoke(row.id, now)
+      const carrying = yield* PassportsStore.unrevokedCarrying(actor.operatorId, row.id)
+      const revocation = yield* Revocation.revoke(actor.operatorId, carrying, `identity_claim_revoked: ${row.id}`)
+      const claim = Store.toClaim({ ...row, revoked_at: row.revoked_at ?? now }, now)
+      return {
+        revocation,
+        claim: new RevokedClaim({ ...claim, revoked_passports: Revocation.revokedJtis(revocation) }, { disableValidation: true })
+      }
     })
-  )
+  ).pipe(Effect.map((r) => r.claim))
 
 const seconds = (millis: number) => Math.floor(millis / 1000)
 
@@ -206,6 +230,20 @@ const passportClaim = (row: Store.ClaimRow): typeof IdentityClaim.Type => ({
   verified_at: seconds(row.verified_at),
   expires_at: row.expires_at === null ? null : seconds(row.expires_at)
 })
+
+/**
+ * Of the identity claims a passport carries, those still active at `now`
+ * (not revoked, not expired): what a token signed for it now carries.
+ */
+export const stillActive = (
+  operatorId: string,
+  carried: ReadonlyArray<typeof IdentityClaim.Type>,
+  now: number
+) =>
+  Effect.map(Store.claimsByIds(operatorId, carried.map((claim) => claim.claim_id)), (rows) => {
+    const active = new Set(rows.filter((row) => Store.claimStatusOf(row, now) === "active").map((row) => row.id))
+    return carried.filter((claim) => active.has(claim.claim_id))
+  })
 
 /**
  * The identity claims a new passport binds: each id asked for must be an

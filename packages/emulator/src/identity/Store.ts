@@ -123,6 +123,13 @@ export const claim = (operatorId: string, id: string) =>
     (rows) => rows[0]
   )
 
+/** Those of `ids` that are claims of the operator. */
+export const claimsByIds = (operatorId: string, ids: ReadonlyArray<string>) =>
+  ids.length === 0
+    ? Effect.succeed([] as ReadonlyArray<ClaimRow>)
+    : Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql<ClaimRow>`SELECT * FROM identity_claims WHERE operator_id = ${operatorId} AND id IN ${sql.in(ids)}`)
+
 /** Revokes a claim. */
 export const revoke = (id: string, now: number) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>

@@ -20,7 +20,7 @@ import { refuse, StackFailure } from "../core/Failure.js"
 import * as Events from "../core/Events.js"
 import { newId } from "../core/Ids.js"
 import * as Signals from "../core/Signals.js"
-import { limitsOf, ownPassport, requireLive } from "./Passports.js"
+import { currentClaims, limitsOf, ownPassport, requireLive } from "./Passports.js"
 import { resign, seconds } from "./Signing.js"
 import * as Store from "./Store.js"
 
@@ -110,7 +110,7 @@ export const checkpoint = (actor: Actor, jti: string, request: CheckpointRequest
       // a blocked agent gets no passport, nor more life for the one it holds: it ends with its interval
       if (row.accountability === "enforced" && row.checkpoint_interval !== null && !(yield* isBlocked(row.agent_id))) {
         const exp = Math.min(seconds(now) + row.checkpoint_interval, yield* limitsOf(row, now))
-        const resigned = yield* resign(row, exp)
+        const resigned = yield* resign(row, exp, { stk: yield* currentClaims(row, now) })
         current = { token: resigned.passport.token, expiresAt: exp * 1000 }
       }
       yield* Store.markCheckpoint(jti, now)

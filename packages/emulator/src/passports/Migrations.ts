@@ -15,5 +15,20 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     yield* sql`CREATE INDEX passports_checkpointing ON passports (operator_id, agent_id)
       WHERE checked_out_at IS NULL AND revoked_at IS NULL AND accountability != 'standard'
         AND checkpoint_interval IS NOT NULL`
+  }),
+  "0022_passport_identity_claims": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // which passports carry which identity claim in their latest token, so that revoking a claim finds its passports
+    // without reading every passport's claims; keyed by the claim first, which is how it is read
+    yield* sql`CREATE TABLE passport_identity_claims (
+      claim_id TEXT NOT NULL REFERENCES identity_claims(id),
+      passport_jti TEXT NOT NULL REFERENCES passports(jti),
+      PRIMARY KEY (claim_id, passport_jti)
+    ) WITHOUT ROWID`
+    // the passports issued before it
+    yield* sql`INSERT OR IGNORE INTO passport_identity_claims (claim_id, passport_jti)
+      SELECT json_extract(carried.value, '$.claim_id'), passports.jti
+      FROM passports, json_each(passports.claims, '$.identity_claims') AS carried
+      WHERE json_extract(carried.value, '$.claim_id') IN (SELECT id FROM identity_claims)`
   })
 }

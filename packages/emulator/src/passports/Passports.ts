@@ -112,6 +112,17 @@ export const limitsOf = (row: Store.PassportRow, now: number) =>
     return notAfter
   })
 
+/**
+ * A passport's claims as a token signed for it at `now` carries them: the
+ * same, but for identity claims no longer active (revoked or expired), which
+ * are left out.
+ */
+export const currentClaims = (row: Store.PassportRow, now: number) =>
+  Effect.gen(function*() {
+    const stk = Store.stkOf(row)
+    return { ...stk, identity_claims: yield* Identity.stillActive(row.operator_id, stk.identity_claims, now) }
+  })
+
 // ---------------------------------------------------------------------------
 // verification
 
@@ -447,7 +458,8 @@ const narrowed = (parent: StackClaims, requested: ReadonlyArray<ScopeGrant> | un
  * Delegates a live passport to another of the operator's agents: only
  * narrower scopes, at most `MAX_DELEGATION_DEPTH` hops, never to an agent of
  * a lower accountability mode, never outliving the parent. The child keeps
- * the parent's session, intent and mission.
+ * the parent's session, intent, mission and identity claims (those still
+ * active).
  */
 export const delegate = (actor: Actor, request: DelegateRequest) =>
   audited(
@@ -495,6 +507,7 @@ export const delegate = (actor: Actor, request: DelegateRequest) =>
       const notAfter = Math.min(yield* limitsOf(parent, now), seconds(parent.expires_at))
       const stk: StackClaims = {
         ...parentStk,
+        identity_claims: yield* Identity.stillActive(actor.operatorId, parentStk.identity_claims, now),
         agent_id: child.id,
         agent_name: child.name,
         services,
@@ -516,9 +529,11 @@ export const delegate = (actor: Actor, request: DelegateRequest) =>
 /**
  * Re-signs a passport that is live or expired less than
  * `REFRESH_GRACE_SECONDS` ago: same jti, session, claims and delegation
- * chain, new `iat`/`exp`. The agent must still be allowed passports; a
+ * chain, new `iat`/`exp`, but only the identity claims still active (not
+ * revoked, not expired now). The agent must still be allowed passports; a
  * delegated passport never outlives its parent's current expiry, nor a
- * mission-bound one its mission.
+ * mission-bound one its mission. As at issue, a claim's own `expires_at`
+ * does not shorten the passport: the token carries it for verifiers.
  */
 export const refresh = (actor: Actor, request: RefreshRequest) =>
   audited(
@@ -541,7 +556,7 @@ export const refresh = (actor: Actor, request: RefreshRequest) =>
       const notAfter = yield* limitsOf(row, now)
       const exp = Math.min(seconds(now) + ttlFor(row.accountability, request.ttl_seconds, row.checkpoint_interval), notAfter)
       if (exp <= seconds(now)) return yield* refuse("PASSPORT_EXPIRED", `passport ${row.jti} cannot outlive its parent`)
-      return yield* resign(row, exp, { refreshed: true })
+      return yield* resign(row, exp, { refreshed: true, stk: yield* currentClaims(row, now) })
     })
   ).pipe(Effect.map((r) => r.passport))
 

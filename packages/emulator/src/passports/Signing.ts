@@ -147,14 +147,28 @@ export const mint = (actor: Actor, m: Mint) =>
       revoke_reason: null
     }
     yield* Store.insert(row)
+    yield* Store.linkClaims(m.jti, m.stk.identity_claims.map((claim) => claim.claim_id))
     return issued(m.jti, token, row.expires_at, m.agentId)
   })
 
-/** Re-signs a passport (same jti, session and claims) with new `iat`/`exp`, and stores the token. */
-export const resign = (row: Store.PassportRow, exp: number, changes: { readonly refreshed?: boolean } = {}) =>
+/**
+ * Re-signs a passport (same jti and session) with new `iat`/`exp`, and
+ * stores the token. Its claims stay, but for the identity claims: `stk`, when
+ * given, is the passport's claims with fewer of them (those no longer
+ * active), and the token carries those.
+ */
+export const resign = (
+  row: Store.PassportRow,
+  exp: number,
+  changes: { readonly refreshed?: boolean; readonly stk?: StackClaims } = {}
+) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const token = yield* signToken(row.jti, row.agent_id, Store.stkOf(row), seconds(now), exp)
-    yield* Store.updateToken(row.jti, token, exp * 1000, changes.refreshed === true ? now : row.refreshed_at)
+    const before = Store.stkOf(row)
+    const stk = changes.stk ?? before
+    const token = yield* signToken(row.jti, row.agent_id, stk, seconds(now), exp)
+    yield* Store.updateToken(row.jti, token, stk, exp * 1000, changes.refreshed === true ? now : row.refreshed_at)
+    const kept = new Set(stk.identity_claims.map((claim) => claim.claim_id))
+    yield* Store.unlinkClaims(row.jti, before.identity_claims.map((claim) => claim.claim_id).filter((id) => !kept.has(id)))
     return issued(row.jti, token, exp * 1000, row.agent_id)
   })

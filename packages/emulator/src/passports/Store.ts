@@ -70,11 +70,38 @@ export const byJti = (jti: string): Effect.Effect<PassportRow | undefined, SqlEr
 export const insert = (row: PassportRow) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.asVoid(sql`INSERT INTO passports ${sql.insert({ ...row })}`))
 
-/** Stores a passport's new token and expiry (and when it was refreshed). */
-export const updateToken = (jti: string, token: string, expiresAt: number, refreshedAt: number | null) =>
+/** Stores a passport's new token, its claims, and expiry (and when it was refreshed). */
+export const updateToken = (jti: string, token: string, stk: StackClaims, expiresAt: number, refreshedAt: number | null) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.asVoid(sql`UPDATE passports SET token = ${token}, expires_at = ${expiresAt},
+    Effect.asVoid(sql`UPDATE passports SET token = ${token}, claims = ${JSON.stringify(stk)}, expires_at = ${expiresAt},
       refreshed_at = ${refreshedAt} WHERE jti = ${jti}`))
+
+/** Records that a passport's latest token carries these identity claims. */
+export const linkClaims = (jti: string, claimIds: ReadonlyArray<string>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    claimIds.length === 0
+      ? Effect.void
+      : Effect.asVoid(sql`INSERT OR IGNORE INTO passport_identity_claims ${
+        sql.insert(claimIds.map((claimId) => ({ claim_id: claimId, passport_jti: jti })))
+      }`))
+
+/** Records that a passport's latest token no longer carries these identity claims. */
+export const unlinkClaims = (jti: string, claimIds: ReadonlyArray<string>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    claimIds.length === 0
+      ? Effect.void
+      : Effect.asVoid(sql`DELETE FROM passport_identity_claims
+          WHERE passport_jti = ${jti} AND claim_id IN ${sql.in(claimIds)}`))
+
+/** An operator's passports not yet revoked whose latest token carries an identity claim, oldest first. */
+export const unrevokedCarrying = (operatorId: string, claimId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<PassportRef>`
+      SELECT passports.jti, passports.agent_id, passports.parent_jti, passports.revoked_at
+      FROM passport_identity_claims JOIN passports ON passports.jti = passport_identity_claims.passport_jti
+      WHERE passport_identity_claims.claim_id = ${claimId}
+        AND passports.operator_id = ${operatorId} AND passports.revoked_at IS NULL
+      ORDER BY passports.issued_at ASC, passports.rowid ASC`)
 
 /** An operator's passports not yet revoked, oldest first, optionally of one agent or one mission. */
 export const unrevoked = (where: { readonly operatorId: string; readonly agentId?: string; readonly missionId?: string }) =>

@@ -14,8 +14,9 @@
  * is completed with its provider and ref (the path here carries both, in
  * the order of the Python SDK's `complete_verification(provider,
  * session_ref)`), and that claims (`clm_`) are listed
- * and revoked. Every path but the providers', the shape of the claims list
- * and every other answer field are the contract's.
+ * and revoked, a revoked claim revoking the passports that carry it
+ * (`bulk_claim`). Every path but the providers', the shape of the claims
+ * list and every other answer field are the contract's.
  *
  * @since 0.1.0
  */
@@ -185,6 +186,21 @@ export class Claim extends Schema.Class<Claim>("Claim")({
 }) {}
 
 /**
+ * Answer of `revokeClaim`: the claim, revoked, and `revoked_passports`, the
+ * passports this call revoked because they carried it (with their delegated
+ * descendants); `[]` on a repeat. STACK documents that revoking a claim
+ * revokes its passports in bulk (`bulk_claim`), not what it answers: the
+ * field is the contract's choice, optional so that an answer without it
+ * decodes.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class RevokedClaim extends Claim.extend<RevokedClaim>("RevokedClaim")({
+  revoked_passports: Schema.optional(Schema.Array(Schema.String))
+}) {}
+
+/**
  * Answer of `listClaims`.
  *
  * @since 0.1.0
@@ -237,6 +253,6 @@ export const IdentityEndpoints = {
     .addSuccess(ClaimList)
     .pipe(Endpoint.authenticated),
   revokeClaim: Endpoint.del("revokeClaim", "/v1/identity/claims/:claim_id")
-    .addSuccess(Claim)
+    .addSuccess(RevokedClaim)
     .pipe(Endpoint.write, Endpoint.idempotent)
 }
