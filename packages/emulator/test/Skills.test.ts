@@ -16,6 +16,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
@@ -687,7 +688,9 @@ describe("skills: audit and storage", () => {
 })
 
 /** Lets the in-process emulator's promises settle, without sleeping. */
-const settle = Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+const settle = Effect.promise(async () => {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+})
 
 describe("skills through the SDK", () => {
   it.effect("publish, browseAll over pages, invoke, and poll: an open invocation completed after 5 simulated seconds is returned", () =>
@@ -718,7 +721,15 @@ describe("skills through the SDK", () => {
         yield* settle
         yield* TestClock.adjust("1 second")
       }
+      expect(yield* Fiber.poll(polling)).toEqual(Option.none())
+      // claimed is not finished: poll goes on reading
       yield* service.claim(invocation.id)
+      for (let second = 0; second < 2; second++) {
+        yield* settle
+        yield* TestClock.adjust("1 second")
+      }
+      yield* settle
+      expect(yield* Fiber.poll(polling)).toEqual(Option.none())
       yield* service.complete(invocation.id, { output: { summary: "polled", words: 1 } })
       for (let second = 0; second < 3; second++) {
         yield* settle
