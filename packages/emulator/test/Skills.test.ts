@@ -371,7 +371,7 @@ describe("skills: invocations", () => {
 
   it.effect("open: pending, claimed by the publisher, completed with a checked output (a bad one leaves it claimed); or failed", () =>
     withEmulator(Effect.gen(function*() {
-      const { agent, call, get, invoke, otherOperator, publish, step } = yield* skills
+      const { agent, call, get, invoke, otherOperator, step } = yield* skills
       const provider = yield* otherOperator("provider-co")
       const published = yield* provider.call("POST", "/v1/skills", { json: skillBody("human-summary", { tags: ["text"] }) })
       const skillId = published.json.id as string

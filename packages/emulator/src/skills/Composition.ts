@@ -38,7 +38,12 @@ const COMMON = new Set(["that", "this", "with", "from", "into", "need", "needs",
 export const wordsOf = (description: string): ReadonlyArray<string> =>
   [...new Set(description.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length >= 4 && !COMMON.has(word)))].slice(0, 10)
 
-type JsonSchema = { readonly properties?: Record<string, { readonly type?: unknown } | undefined>; readonly required?: ReadonlyArray<string> }
+/** The parts of a JSON Schema object that fitting reads. */
+export type JsonSchema = {
+  readonly properties?: Record<string, { readonly type?: unknown } | undefined>
+  readonly required?: ReadonlyArray<string>
+  readonly [keyword: string]: unknown
+}
 
 const typesOf = (property: { readonly type?: unknown } | undefined): ReadonlyArray<string> | undefined =>
   property === undefined || property.type === undefined
