@@ -37,15 +37,20 @@ export const publishSummarizer = (agentId: string) =>
 
 // --- sealed
 /** A sealed skill answered by a transform: no code runs, the output is built from the input. */
-export const publishEcho = Effect.flatMap(Skills.Skills, (skills) =>
+export const publishLookup = Effect.flatMap(Skills.Skills, (skills) =>
   skills.publish({
-    name: "invoice-echo",
-    description: "Answers the invoice id and its first line",
+    name: "invoice-lines",
+    description: "Answers an invoice's id and its note as its lines",
     version: "1.0.0",
-    input_schema: { type: "object", properties: { invoice_id: { type: "string" } }, required: ["invoice_id"] },
-    output_schema: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
+    input_schema: { type: "object", properties: { invoice_id: { type: "string" }, note: { type: "string" } }, required: ["invoice_id"] },
+    output_schema: {
+      type: "object",
+      properties: { invoice_id: { type: "string" }, lines: { type: "array" } },
+      required: ["invoice_id", "lines"]
+    },
     execution_mode: "sealed",
-    transform: { id: "{{/invoice_id}}", first_line: "{{/lines/0}}" }
+    tags: ["lookup"],
+    transform: { invoice_id: "{{/invoice_id}}", lines: ["{{/note}}"] }
   }))
 
 /** In tests, a sealed skill's implementation registered with the emulator, by skill name. */
