@@ -346,9 +346,7 @@ const proxy = Effect.scoped(Effect.gen(function*() {
   }).pipe(Effect.provide(Emulator.layerStack({ proxyHosts: { slack: [local.host], stripe: [local.host] } })))
 }))
 
-// the skills' check runs first: run after the others, its first timer never fired (the process ended quietly)
-Effect.runPromise(skills.pipe(
-  Effect.zipRight(check),
+Effect.runPromise(check.pipe(
   Effect.zipRight(EmulatorPage.isolation),
   Effect.zipRight(EmulatorPage.audited),
   Effect.zipRight(passports),
@@ -362,6 +360,7 @@ Effect.runPromise(skills.pipe(
   Effect.zipRight(scan),
   Effect.zipRight(services),
   Effect.zipRight(identity),
+  Effect.zipRight(skills),
   Effect.zipRight(proxy)
 )).catch((error: unknown) => {
   console.error(error)
