@@ -479,6 +479,27 @@ describe("skills: invocations", () => {
     })))
 })
 
+describe("skills: idempotent creates", () => {
+  it.effect("publish, invoke and postRequest sent again with the same Idempotency-Key answer the first outcome, once", () =>
+    withEmulator(Effect.gen(function*() {
+      const { agent, get, post } = yield* skills
+      const bot = yield* agent("idempotent-bot")
+      const once = (path: string, body: unknown, key: string) => post(path, body, { headers: { "idempotency-key": key } })
+      const first = yield* once("/v1/skills", skillBody("once-only"), "publish-1")
+      const again = yield* once("/v1/skills", skillBody("once-only"), "publish-1")
+      expect(first.status).toBe(201)
+      expect(again.json).toEqual(first.json)
+      const invoked = yield* once(`/v1/skills/${first.json.id}/invoke`, { agent_id: bot, input: { text: "x" } }, "invoke-1")
+      const replayed = yield* once(`/v1/skills/${first.json.id}/invoke`, { agent_id: bot, input: { text: "x" } }, "invoke-1")
+      expect(replayed.json.id).toBe(invoked.json.id)
+      expect((yield* get(`/v1/skills/${first.json.id}`)).json.invocation_count).toBe(1)
+      expect((yield* get("/v1/skills/invocations")).json.invocations).toHaveLength(1)
+      expectError(yield* once(`/v1/skills/${first.json.id}/invoke`, { agent_id: bot, input: { text: "other" } }, "invoke-1"), 409, "IDEMPOTENCY_KEY_REUSED")
+      const posted = yield* once("/v1/skills/requests", { description: "once", tags: ["text"] }, "request-1")
+      expect((yield* once("/v1/skills/requests", { description: "once", tags: ["text"] }, "request-1")).json.id).toBe(posted.json.id)
+    })))
+})
+
 describe("skills: trust levels", () => {
   it.effect("L0 needs nothing; L1 a verified_human (or verified_identity); L2 a verified_identity; read from the passport's live claims", () =>
     withEmulator(Effect.gen(function*() {
