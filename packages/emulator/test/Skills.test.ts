@@ -72,6 +72,11 @@ const skills = Effect.gen(function*() {
   return { ...c, publish, invoke, step, otherOperator }
 })
 
+/** Lets the in-process emulator's promises settle, without sleeping. */
+const settle = Effect.promise(async () => {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+})
+
 /** Initiates a stack_test verification of `claims`, approves it as the provider, completes it; returns the claims. */
 const verified = (claims: ReadonlyArray<string>) =>
   Effect.gen(function*() {
@@ -316,8 +321,10 @@ describe("skills: invocations", () => {
 
         const slow = yield* sealed("never-answers")
         const pending = yield* Effect.fork(invoke(slow.id, { agent_id: bot, input: { text: "x" } }))
-        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
-        yield* TestClock.adjust("2 seconds")
+        for (let second = 0; second < 4; second++) {
+          yield* settle
+          yield* TestClock.adjust("1 second")
+        }
         const timedOut = yield* Fiber.join(pending)
         expect(timedOut.json).toMatchObject({ status: "failed" })
         expect(timedOut.json.error).toContain("did not answer within 2000 ms")
@@ -711,11 +718,6 @@ describe("skills: audit and storage", () => {
         rmSync(dir, { recursive: true, force: true })
       }
     }))
-})
-
-/** Lets the in-process emulator's promises settle, without sleeping. */
-const settle = Effect.promise(async () => {
-  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
 })
 
 describe("skills through the SDK", () => {
