@@ -234,8 +234,12 @@ describe("skills: publishing and the marketplace", () => {
       expectError(yield* call("PATCH", `/v1/skills/${skill.id}`, { json: { transform: { a: 1 } } }), 400, "INVALID_REQUEST")
       expect((yield* get(`/v1/skills/${skill.id}`)).json.version).toBe("1.1.0")
 
+      const before = yield* other.call("POST", `/v1/skills/${skill.id}/invoke`, { json: { agent_id: theirBot, input: { text: "early" } } })
+      expect(before.status, before.text).toBe(201)
       const suspended = yield* post(`/v1/skills/${skill.id}/suspend`)
       expect(suspended.json.status).toBe("suspended")
+      // an invocation made before the suspension is still the publisher's to work on
+      expect((yield* post(`/v1/skills/invocations/${before.json.id}/claim`)).json.status).toBe("claimed")
       expect((yield* post(`/v1/skills/${skill.id}/suspend`)).json.status).toBe("suspended")
       expect((yield* get("/v1/skills")).json.skills.map((s: any) => s.id)).not.toContain(skill.id)
       expect((yield* get(`/v1/skills/${skill.id}`)).json.status).toBe("suspended")
@@ -252,7 +256,7 @@ describe("skills: publishing and the marketplace", () => {
       expect((yield* post(`/v1/skills/${skill.id}/activate`)).json.status).toBe("active")
       const invoked = yield* other.call("POST", `/v1/skills/${skill.id}/invoke`, { json: { agent_id: theirBot, input: { text: "hi" } } })
       expect(invoked.status, invoked.text).toBe(201)
-      expect((yield* get(`/v1/skills/${skill.id}`)).json.invocation_count).toBe(1)
+      expect((yield* get(`/v1/skills/${skill.id}`)).json.invocation_count).toBe(2)
       expectError(yield* get("/v1/skills/skl_nope"), 404, "SKILL_NOT_FOUND")
       expectError(yield* invoke("skl_nope", { agent_id: bot, input: {} }), 404, "SKILL_NOT_FOUND")
     })))
