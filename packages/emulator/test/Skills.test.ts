@@ -9,6 +9,7 @@
  * chain, audit entries; and the SDK's service (browseAll, poll on the
  * TestClock).
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Skills, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
@@ -23,7 +24,10 @@ import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Operators from "../src/core/Operators.js"
+import * as Database from "../src/Database.js"
 import { applyTransform, resolvePointer } from "../src/skills/Execution.js"
+import { trustOf } from "../src/skills/Skills.js"
 import { fits } from "../src/skills/Composition.js"
 import { client, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
@@ -553,12 +557,17 @@ describe("skills: trust levels", () => {
       expect((yield* invoke(l2.id, { agent_id: bot, input, passport_token: identityOnly.token })).status).toBe(201)
       expect((yield* invoke(l1.id, { agent_id: bot, input, passport_token: identityOnly.token })).status).toBe(201)
 
-      // a revoked claim stops counting, in passports already issued
+      // a revoked claim stops counting: the passport that carries it no longer invokes at L1, whether it is refused
+      // whole (revoking a claim may revoke its passports) or read at L0 (its claims are read live: see trustOf below)
       const { call } = yield* client
       expect((yield* call("DELETE", `/v1/identity/claims/${human!.id}`)).status).toBe(200)
       const afterRevoke = yield* invoke(l1.id, { agent_id: bot, input, passport_token: humanPassport.token })
-      expectError(afterRevoke, 403, "TRUST_LEVEL_INSUFFICIENT")
-      expect(afterRevoke.json.error.details).toEqual({ required: "L1", actual: "L0" })
+      if (afterRevoke.status === 401) {
+        expectError(afterRevoke, 401, "PASSPORT_REVOKED")
+      } else {
+        expectError(afterRevoke, 403, "TRUST_LEVEL_INSUFFICIENT")
+        expect(afterRevoke.json.error.details).toEqual({ required: "L1", actual: "L0" })
+      }
       // an expired claim too: stack_test claims last a year
       yield* TestClock.adjust("366 days")
       const expired = yield* invoke(l0.id, { agent_id: bot, input, passport_token: identityOnly.token })
@@ -571,6 +580,67 @@ describe("skills: trust levels", () => {
       expect((yield* post("/v1/passports/revoke", { jti: revoked.jti, reason: "test" })).status).toBe(200)
       expectError(yield* invoke(l0.id, { agent_id: bot, input, passport_token: revoked.token }), 401, "PASSPORT_REVOKED")
     })))
+})
+
+describe("skills: trust, as stored", () => {
+  it.effect("trustOf reads each bound claim now: revoked, expired, unknown and other operators' claims count for nothing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const sql = yield* SqlClient.SqlClient
+      const { operator } = yield* Operators.create({ name: "trust" })
+      const { operator: other } = yield* Operators.create({ name: "other" })
+      for (const [ref, operatorId] of [["ivs_t", operator.id], ["ivs_o", other.id]] as const) {
+        yield* sql`INSERT INTO identity_sessions ${
+          sql.insert({
+            session_ref: ref,
+            operator_id: operatorId,
+            provider_key: "stack_test",
+            requested_claims: "[]",
+            return_url: null,
+            status: "completed",
+            created_at: T0,
+            expires_at: T0 + 60_000,
+            decided_at: T0,
+            completed_at: T0
+          })
+        }`
+      }
+      const claim = (id: string, type: string, fields: { revoked_at?: number; expires_at?: number | null; operator_id?: string } = {}) =>
+        sql`INSERT INTO identity_claims ${
+          sql.insert({
+            id,
+            operator_id: fields.operator_id ?? operator.id,
+            session_ref: fields.operator_id === undefined ? "ivs_t" : "ivs_o",
+            provider_key: "stack_test",
+            layer: type === "verified_human" ? "humanity" : "identity",
+            claim_type: type,
+            assurance_level: "substantial",
+            verified_at: T0,
+            expires_at: fields.expires_at === undefined ? T0 + 86_400_000 : fields.expires_at,
+            revoked_at: fields.revoked_at ?? null
+          })
+        }`
+      yield* claim("clm_human", "verified_human")
+      yield* claim("clm_identity", "verified_identity")
+      yield* claim("clm_revoked", "verified_identity", { revoked_at: T0 })
+      yield* claim("clm_lapsing", "verified_identity", { expires_at: T0 + 1000 })
+      yield* claim("clm_theirs", "verified_identity", { operator_id: other.id })
+      const level = (ids: ReadonlyArray<string>) => trustOf(operator.id, ids.map((claim_id) => ({ claim_id })))
+
+      expect(yield* level([])).toBe("L0")
+      expect(yield* level(["clm_human"])).toBe("L1")
+      expect(yield* level(["clm_identity"])).toBe("L2")
+      expect(yield* level(["clm_human", "clm_identity"])).toBe("L2")
+      expect(yield* level(["clm_revoked"])).toBe("L0")
+      expect(yield* level(["clm_human", "clm_revoked"])).toBe("L1")
+      expect(yield* level(["clm_theirs", "clm_nope"])).toBe("L0")
+      expect(yield* level(["clm_lapsing"])).toBe("L2")
+      yield* TestClock.adjust("1 second")
+      expect(yield* level(["clm_lapsing"])).toBe("L0")
+      // revoked after the fact: the same ids now give less
+      yield* sql`UPDATE identity_claims SET revoked_at = ${T0} WHERE id = 'clm_identity'`
+      expect(yield* level(["clm_human", "clm_identity"])).toBe("L1")
+    }).pipe(Effect.provide(Database.layer(":memory:")), Effect.orDie))
 })
 
 describe("skills: the request board", () => {

@@ -285,8 +285,11 @@ export const activate = (actor: Actor, id: string) => setStatus(actor, id, "acti
 
 const RANK = { L0: 0, L1: 1, L2: 2 } as const
 
-/** The trust level the identity claims a passport binds give, each checked live. */
-const trustOf = (operatorId: string, claims: ReadonlyArray<{ readonly claim_id: string }>) =>
+/**
+ * The trust level the identity claims a passport binds give, each read now:
+ * a claim revoked or expired since the passport was issued counts for nothing.
+ */
+export const trustOf = (operatorId: string, claims: ReadonlyArray<{ readonly claim_id: string }>) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     let level: keyof typeof RANK = "L0"
