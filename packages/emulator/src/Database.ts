@@ -20,6 +20,7 @@ import * as ProxyMigrations from "./proxy/Migrations.js"
 import * as ScanMigrations from "./scan/Migrations.js"
 import * as SecurityMigrations from "./security/Migrations.js"
 import * as ServicesMigrations from "./services/Migrations.js"
+import * as SkillsMigrations from "./skills/Migrations.js"
 
 type Migrations = Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
 
@@ -58,7 +59,8 @@ export const migrations: Migrations = merge(
   ScanMigrations.migrations,
   ServicesMigrations.migrations,
   ProxyMigrations.migrations,
-  IdentityMigrations.migrations
+  IdentityMigrations.migrations,
+  SkillsMigrations.migrations
 )
 
 const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })

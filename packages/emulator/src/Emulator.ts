@@ -41,6 +41,7 @@ import * as Server from "./http/Server.js"
 import * as Delivery from "./notifications/Delivery.js"
 import * as ProxyModule from "./proxy/Proxy.js"
 import * as Signing from "./passports/Signing.js"
+import * as Execution from "./skills/Execution.js"
 
 /**
  * @since 0.1.0
@@ -101,7 +102,27 @@ export interface Options {
   readonly proxyTimeout?: Duration.DurationInput | undefined
   /** The largest answer the proxy reads from a service. Left out: 10 MB, as STACK. */
   readonly proxyMaxResponseBytes?: number | undefined
+  /**
+   * Implementations of sealed skills, by skill name (of any operator): an
+   * invocation of a sealed skill of that name runs its handler on the
+   * (checked) input and completes with what it answers (a value, a promise
+   * or an effect), checked against the skill's `output_schema`; a throw, a
+   * rejection, a failure, a timeout or an output the schema refuses fails
+   * the invocation. A sealed skill without a handler runs its `transform`;
+   * the emulator never runs `execution_steps`.
+   */
+  readonly skillHandlers?: Readonly<Record<string, SkillHandler>> | undefined
+  /** How long a skill handler may run before its invocation fails. Left out: 30 s. */
+  readonly skillTimeout?: Duration.DurationInput | undefined
 }
+
+/**
+ * A sealed skill's implementation, registered with `skillHandlers`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SkillHandler = Execution.SkillHandler
 
 /**
  * A stored security signal (listing them over the API comes with the
@@ -319,6 +340,12 @@ const make = (options: Options) =>
           ? ProxyModule.defaultSettings.timeoutMs
           : Duration.toMillis(Duration.decode(options.proxyTimeout)),
         maxResponseBytes: options.proxyMaxResponseBytes ?? ProxyModule.defaultSettings.maxResponseBytes
+      },
+      skills: {
+        handlers: { ...options.skillHandlers },
+        timeoutMs: options.skillTimeout === undefined
+          ? Execution.defaultSettings.timeoutMs
+          : Duration.toMillis(Duration.decode(options.skillTimeout))
       }
     })
     const runtime = yield* untraced(Effect.provide(Effect.runtime<AppContext>(), context))
@@ -429,6 +456,8 @@ export const layerStack = (
     proxyMaxResponseBytes,
     proxyTimeout,
     scanQuota,
+    skillHandlers,
+    skillTimeout,
     vaultKey,
     vaultKeyFile,
     ...clientOptions
@@ -447,7 +476,9 @@ export const layerStack = (
     vaultKeyFile,
     proxyHosts,
     proxyTimeout,
-    proxyMaxResponseBytes
+    proxyMaxResponseBytes,
+    skillHandlers,
+    skillTimeout
   })))
 }
 

@@ -38,5 +38,9 @@ describe("the examples", () => {
     expect(stderr, stdout.slice(-2000)).not.toMatch(/Error|error:/)
     expect(code).toBe(0)
     expect(stdout).toContain("services.offboard: disconnected")
+    expect(stdout).toContain("skills.summarize: {\"summary\":\"2 line(s): Consulting, 3 days\",\"total_cents\":12900}")
+    expect(stdout).toContain("skills.emulatorWithHandlers: completed {\"words\":3}")
+    // the run reached its last check: a run that ends quietly half-way (a fiber waiting for ever) fails here
+    expect(stdout.trimEnd().split("\n").at(-1)).toMatch(/^proxy\.review: /)
   }, 180_000)
 })

@@ -6,7 +6,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Agents, Auth, Dropoffs, Missions, Passports, Proxy, Services, Stack, StackError } from "@getstack/effect"
+import { Agents, Auth, Dropoffs, Missions, Passports, Proxy, Services, Skills, Stack, StackError } from "@getstack/effect"
 import { Emulator } from "@getstack/emulator"
 import * as Console from "effect/Console"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -36,6 +36,7 @@ import * as ProxyPage from "./proxy.js"
 import * as RetriesPage from "./retries.js"
 import * as ScanPage from "./scan.js"
 import * as ServicesPage from "./services.js"
+import * as SkillsPage from "./skills.js"
 
 const check = Effect.gen(function*() {
   const started = yield* GettingStarted.local
@@ -255,6 +256,48 @@ const dropoffs = Effect.gen(function*() {
   yield* Console.log(`dropoffs.cancel: ${(yield* DropoffsPage.cancel(abandoned.id)).status}`)
 }).pipe(Effect.provide(Emulator.layerStack()))
 
+const skills = Effect.gen(function*() {
+  const bot = yield* register("skills-docs-bot", "standard")
+  const summarizer = yield* SkillsPage.publishSummarizer(bot.id)
+  yield* Console.log(`skills.publishSummarizer: ${summarizer.name} ${summarizer.version} ${summarizer.trust_level_required} ${summarizer.status}`)
+  const lookup = yield* SkillsPage.publishLookup
+  yield* Console.log(`skills.financeSkills: ${(yield* SkillsPage.financeSkills).join("; ")}`)
+  const input = { invoice_id: "inv_42", lines: ["Consulting, 3 days"] }
+  yield* Console.log(`skills.invokeOrExplain unverified: ${yield* SkillsPage.invokeOrExplain(summarizer.id, bot.id, input)}`)
+  yield* Console.log(`skills.invokeOrExplain bad input: ${yield* SkillsPage.invokeOrExplain(lookup.id, bot.id, { lines: [] })}`)
+  yield* Console.log(`skills.invokeOrExplain sealed: ${yield* SkillsPage.invokeOrExplain(lookup.id, bot.id, input)}`)
+  yield* IdentityPage.verifiedInEmulator
+  // the invoker waits in poll while the publisher's side serves the invocation
+  const waiting = yield* Effect.fork(SkillsPage.summarize(summarizer.id, bot.id, ["Consulting, 3 days", "Travel"]))
+  let served = "nothing pending"
+  while (served === "nothing pending") {
+    yield* Effect.sleep("50 millis")
+    served = yield* SkillsPage.serveOne(summarizer.id)
+  }
+  yield* Console.log(`skills.serveOne: ${served.split(" ")[1]}`)
+  yield* Console.log(`skills.summarize: ${JSON.stringify(yield* waiting)}`)
+  const { invocations } = yield* Effect.flatMap(Skills.Skills, (skills) => skills.listInvocations({ status: "completed" }))
+  yield* Console.log(`skills.waitOrGiveUp: ${yield* SkillsPage.waitOrGiveUp(invocations[0]!.id)}`)
+  const plan = yield* SkillsPage.planFor("Look an invoice up, then summarize it", ["lookup", "finance"])
+  yield* Console.log(`skills.planFor: ${plan.map((line) => line.replace(/skl_\w+/g, "skl_…")).join(" | ")}`)
+  yield* Console.log(`skills.revise: ${yield* SkillsPage.revise(summarizer.id)}`)
+  yield* Console.log(`skills.invokeOrExplain suspended: ${yield* SkillsPage.invokeOrExplain(summarizer.id, bot.id, input)}`)
+  const counted = yield* Effect.gen(function*() {
+    const service = yield* Skills.Skills
+    const counter = yield* service.publish({
+      name: "word-count",
+      description: "Counts words",
+      version: "1.0.0",
+      input_schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+      output_schema: { type: "object", properties: { words: { type: "integer" } }, required: ["words"] },
+      execution_mode: "sealed"
+    })
+    const agent = yield* register("word-counter-bot", "standard")
+    return yield* service.invoke(counter.id, { agent_id: agent.id, input: { text: "three little words" } })
+  }).pipe(Effect.provide(SkillsPage.emulatorWithHandlers))
+  yield* Console.log(`skills.emulatorWithHandlers: ${counted.status} ${JSON.stringify(counted.output)}`)
+}).pipe(Effect.provide(Emulator.layerStack()))
+
 /** A local stand-in for Slack and Stripe: answers JSON, 404 for /missing, and counts refunds. */
 const localServices = Effect.acquireRelease(
   Effect.async<{ readonly base: string; readonly host: string; readonly refunds: () => number; readonly server: Http.Server }>((resume) => {
@@ -317,6 +360,7 @@ Effect.runPromise(check.pipe(
   Effect.zipRight(scan),
   Effect.zipRight(services),
   Effect.zipRight(identity),
+  Effect.zipRight(skills),
   Effect.zipRight(proxy)
 )).catch((error: unknown) => {
   console.error(error)

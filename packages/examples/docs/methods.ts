@@ -23,6 +23,7 @@ import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
 import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import { ServicesEndpoints } from "@getstack/effect/api/Services"
+import { SkillsEndpoints } from "@getstack/effect/api/Skills"
 import * as Option from "effect/Option"
 import * as AST from "effect/SchemaAST"
 
@@ -56,7 +57,8 @@ export const blocks: ReadonlyArray<MethodsBlock> = [
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints },
   { page: "identity.md", group: "identity", endpoints: IdentityEndpoints },
-  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints }
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints },
+  { page: "skills.md", group: "skills", endpoints: SkillsEndpoints }
 ]
 
 const hasInput = (endpoint: Props): boolean =>

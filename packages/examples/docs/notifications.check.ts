@@ -14,6 +14,7 @@ import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -252,12 +253,21 @@ const options = Effect.gen(function*() {
   yield* Console.log(`governance.NothingHeld: unblocked at once (was blocked ${free}); DestinationsHeld: unblocked at once, addDestination ${partly}`)
 })
 
-/** The test scenarios, on a TestClock as in it.effect. */
+/**
+ * The test scenarios, on a TestClock as in it.effect: in a fiber of their
+ * own, awaited (not joined), so that the TestClock the layer installs does
+ * not stay the clock of the checks that follow.
+ */
 const scenarios = Effect.gen(function*() {
   const once = yield* GovernancePage.approvedOnce.pipe(Effect.provide(Emulator.layerStack()))
   const refused = yield* GovernancePage.rejectedOrLate.pipe(Effect.provide(Emulator.layerStack()))
   yield* Console.log(`governance.approvedOnce: ${JSON.stringify(once)}; rejectedOrLate: ${JSON.stringify(refused)}`)
-}).pipe(Effect.provide(TestContext.TestContext))
+}).pipe(
+  Effect.provide(TestContext.TestContext),
+  Effect.forkDaemon,
+  Effect.flatMap(Fiber.await),
+  Effect.flatten
+)
 
 /** A served emulator on a free port; the approval granted over HTTP. */
 const served = Effect.gen(function*() {

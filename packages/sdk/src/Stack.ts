@@ -28,6 +28,7 @@ import * as Reviews from "./Reviews.js"
 import * as Scan from "./Scan.js"
 import * as SecurityEvents from "./SecurityEvents.js"
 import * as ConnectedServices from "./Services.js"
+import * as Skills from "./Skills.js"
 import * as StackClient from "./StackClient.js"
 import { CredentialsFileError, CredentialsNotFoundError } from "./StackError.js"
 
@@ -49,6 +50,7 @@ export interface Service {
   readonly dropoffs: Dropoffs.Service
   readonly proxy: Proxy.Service
   readonly identity: Identity.Service
+  readonly skills: Skills.Service
   readonly client: StackClient.Service
 }
 
@@ -80,6 +82,7 @@ export type Services =
   | Dropoffs.Dropoffs
   | Proxy.Proxy
   | Identity.Identity
+  | Skills.Skills
 
 /**
  * Client options besides auth.
@@ -106,6 +109,7 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
       dropoffs: yield* Dropoffs.Dropoffs,
       proxy: yield* Proxy.Proxy,
       identity: yield* Identity.Identity,
+      skills: yield* Skills.Skills,
       client: yield* StackClient.StackClient
     }
   })
@@ -122,7 +126,8 @@ const servicesLayer: Layer.Layer<Exclude<Services, StackClient.StackClient>, nev
     Credentials.layer,
     Proxy.layer,
     Identity.layer,
-    Dropoffs.layer
+    Dropoffs.layer,
+    Skills.layer
   )))
 
 /**

@@ -12,6 +12,7 @@ import { ReviewsEndpoints } from "@getstack/effect/api/Reviews"
 import { ScanEndpoints } from "@getstack/effect/api/Scan"
 import { SecurityEventsEndpoints } from "@getstack/effect/api/SecurityEvents"
 import { ServicesEndpoints } from "@getstack/effect/api/Services"
+import { SkillsEndpoints } from "@getstack/effect/api/Skills"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { blocks, type Endpoints, markersOf, methodsTable, readBlock } from "../../examples/docs/methods.js"
@@ -34,7 +35,8 @@ const expected: ReadonlyArray<{ readonly page: string; readonly group: string; r
   { page: "services.md", group: "credentials", endpoints: CredentialsEndpoints },
   { page: "proxy.md", group: "proxy", endpoints: ProxyEndpoints },
   { page: "identity.md", group: "identity", endpoints: IdentityEndpoints },
-  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints }
+  { page: "dropoffs.md", group: "dropoffs", endpoints: DropoffsEndpoints },
+  { page: "skills.md", group: "skills", endpoints: SkillsEndpoints }
 ]
 
 const REGENERATE = "run `npm run docs:methods -w @getstack/examples` to regenerate it"

@@ -33,7 +33,8 @@ export const randomToken = (length: number): string => {
  * operators, passports (`jti`), passport sessions, missions, drop-offs, checkouts,
  * security signals, enrollment challenges, enrolled agent keys, governance
  * approvals, events, messages, notification destinations and rules, scans
- * service connections, identity verification sessions and identity claims.
+ * service connections, identity verification sessions, identity claims,
+ * skills, skill invocations and skill requests.
  */
 export type IdPrefix =
   | "agt"
@@ -57,6 +58,9 @@ export type IdPrefix =
   | "scon"
   | "ivs"
   | "clm"
+  | "skl"
+  | "sinv"
+  | "sreq"
 
 /** A new id with STACK's prefix for the kind, e.g. `agt_…`. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomToken(24)}`

@@ -25,6 +25,8 @@ import * as ReviewsHandlers from "../reviews/Handlers.js"
 import * as ScanHandlers from "../scan/Handlers.js"
 import * as SecurityEventsHandlers from "../security/Handlers.js"
 import * as ServicesHandlers from "../services/Handlers.js"
+import { SkillSettings, type Settings as SkillSettingsShape } from "../skills/Execution.js"
+import * as SkillsHandlers from "../skills/Handlers.js"
 import * as Governance from "../core/Governance.js"
 import { Controls, ScanQuota } from "../core/Plan.js"
 import * as Authorization from "./Authorization.js"
@@ -76,6 +78,8 @@ export interface Options {
   readonly scanQuota: number
   /** How the proxy reaches services (see `proxy/Proxy`). */
   readonly proxy: ProxySettingsShape
+  /** How sealed skills run (see `skills/Execution`). */
+  readonly skills: SkillSettingsShape
 }
 
 /**
@@ -101,6 +105,7 @@ export const make = (options: Options) =>
       ...ProxyHandlers.routes,
       ...IdentityHandlers.routes,
       ...IdentityHandlers.decisionRoutes,
+      ...SkillsHandlers.routes,
       ...approvalRoutes,
       ServicesHandlers.authorizeRoute,
       openApiRoute
@@ -110,14 +115,15 @@ export const make = (options: Options) =>
       Context.add(Controls, options.controls),
       Context.add(Governance.Governed, options.governance),
       Context.add(ScanQuota, options.scanQuota),
-      Context.add(ProxySettings, options.proxy)
+      Context.add(ProxySettings, options.proxy),
+      Context.add(SkillSettings, options.skills)
     )
     return Effect.withFiberRuntime<
       HttpServerResponse.HttpServerResponse,
       never,
       Exclude<
         Effect.Effect.Context<typeof router>,
-        CheckDeclaredErrors | Controls | Governance.Governed | ScanQuota | ProxySettings | RequestId
+        CheckDeclaredErrors | Controls | Governance.Governed | ScanQuota | ProxySettings | SkillSettings | RequestId
       >
     >((fiber) => {
       const context = fiber.currentContext

@@ -60,7 +60,10 @@ export const KnownErrorCodes = [
   "MISSION_PAUSED",
   "UPSTREAM_ERROR",
   "UPSTREAM_TIMEOUT",
-  "UPSTREAM_RESPONSE_TOO_LARGE"
+  "UPSTREAM_RESPONSE_TOO_LARGE",
+  "SKILL_SUSPENDED",
+  "INVOCATION_NOT_PENDING",
+  "INVOCATION_INVALID_STATE"
 ] as const
 
 /**
@@ -240,5 +243,10 @@ export const statusOfCode = {
   MISSION_PAUSED: 409,
   UPSTREAM_ERROR: 502,
   UPSTREAM_TIMEOUT: 504,
-  UPSTREAM_RESPONSE_TOO_LARGE: 502
+  UPSTREAM_RESPONSE_TOO_LARGE: 502,
+  // the contract's, for skills: a suspended skill invoked, an invocation claimed when not pending or
+  // taken through a step its status has passed
+  SKILL_SUSPENDED: 409,
+  INVOCATION_NOT_PENDING: 409,
+  INVOCATION_INVALID_STATE: 409
 } as const satisfies Record<KnownErrorCode, number>

@@ -22,6 +22,7 @@ import { ReviewsEndpoints } from "./Reviews.js"
 import { ScanEndpoints } from "./Scan.js"
 import { SecurityEventsEndpoints } from "./SecurityEvents.js"
 import { ServicesEndpoints } from "./Services.js"
+import { SkillsEndpoints } from "./Skills.js"
 
 /**
  * Marks a group as authenticated with `Authorization: Bearer <API key, session
@@ -158,6 +159,14 @@ export class IdentityGroup extends group("identity", IdentityEndpoints).middlewa
 export class DropoffsGroup extends group("dropoffs", DropoffsEndpoints).middleware(Authorization) {}
 
 /**
+ * The skills group: the marketplace, invocations and the request board.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class SkillsGroup extends group("skills", SkillsEndpoints).middleware(Authorization) {}
+
+/**
  * The proxy group.
  *
  * @since 0.1.0
@@ -184,6 +193,7 @@ export class StackApi extends HttpApi.make("stack")
   .add(DropoffsGroup)
   .add(ProxyGroup)
   .add(IdentityGroup)
+  .add(SkillsGroup)
   .annotateContext(
     OpenApi.annotations({
       title: "STACK API",
