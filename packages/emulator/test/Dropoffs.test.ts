@@ -17,14 +17,14 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import * as Operators from "../src/core/Operators.js"
 import * as Database from "../src/Database.js"
 import * as Store from "../src/dropoffs/Store.js"
-import { client, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
+import { client, databaseFile, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
 const SECRET = "the-wire-transfer-code-8461"
 
@@ -505,16 +505,7 @@ describe("drop-offs through the SDK", () => {
 
   it.effect("the database file never holds a payload, before or after it is collected", () =>
     Effect.gen(function*() {
-      const dir = mkdtempSync(join(tmpdir(), "stack-dropoffs-"))
-      const filename = join(dir, "stack.db")
-      const bytesHold = (text: string) =>
-        [filename, `${filename}-wal`].some((file) => {
-          try {
-            return readFileSync(file).includes(Buffer.from(text))
-          } catch {
-            return false
-          }
-        })
+      const { bytesHold, dir, filename } = databaseFile("stack-dropoffs-")
       try {
         yield* TestClock.setTime(T0)
         const run = Effect.gen(function*() {

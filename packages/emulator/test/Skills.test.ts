@@ -21,15 +21,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { rmSync } from "node:fs"
 import * as Operators from "../src/core/Operators.js"
 import * as Database from "../src/Database.js"
 import { applyTransform, resolvePointer } from "../src/skills/Execution.js"
 import { trustOf } from "../src/skills/Skills.js"
 import { fits } from "../src/skills/Composition.js"
-import { client, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
+import { client, databaseFile, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
 const SECRET = "the-customer-ledger-7731"
 
@@ -758,16 +756,7 @@ describe("skills: audit and storage", () => {
 
   it.effect("the database file never holds an invocation's input or output", () =>
     Effect.gen(function*() {
-      const dir = mkdtempSync(join(tmpdir(), "stack-skills-"))
-      const filename = join(dir, "stack.db")
-      const bytesHold = (text: string) =>
-        [filename, `${filename}-wal`].some((file) => {
-          try {
-            return readFileSync(file).includes(Buffer.from(text))
-          } catch {
-            return false
-          }
-        })
+      const { bytesHold, dir, filename } = databaseFile("stack-skills-")
       try {
         yield* TestClock.setTime(T0)
         const run = Effect.gen(function*() {

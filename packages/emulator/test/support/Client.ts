@@ -10,6 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 /** A decoded answer. JSON bodies are loosely typed: tests check their shape. */
 export interface Reply {
@@ -38,6 +41,24 @@ export interface CallOptions {
 
 /** 2026-01-01T00:00:00Z: where the TestClock starts in these tests. */
 export const T0 = Date.parse("2026-01-01T00:00:00.000Z")
+
+/**
+ * A database file in a new temporary directory, and whether its bytes (or
+ * its WAL's) hold a text: for tests that a secret never reaches the disk.
+ */
+export const databaseFile = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const filename = join(dir, "stack.db")
+  const bytesHold = (text: string) =>
+    [filename, `${filename}-wal`].some((file) => {
+      try {
+        return readFileSync(file).includes(Buffer.from(text))
+      } catch {
+        return false
+      }
+    })
+  return { dir, filename, bytesHold }
+}
 
 /** Runs `body` against a fresh in-memory emulator, its clock the test's TestClock set to `T0`. */
 export const withEmulator = <A, E, R>(body: Effect.Effect<A, E, R>, options: Emulator.Options = {}) =>

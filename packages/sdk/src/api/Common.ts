@@ -85,6 +85,17 @@ export const Cursor = Schema.String.pipe(
  */
 export const PageQueryFields = (max: number) => ({
   page: Schema.optional(Page),
+  ...CursorQueryFields(max)
+})
+
+/**
+ * The query fields of a listing read by cursor only (`cursor`, a page's
+ * `next_cursor`), `limit` items a page, at most `max`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CursorQueryFields = (max: number) => ({
   cursor: Schema.optional(Cursor),
   limit: Schema.optional(Limit(max))
 })

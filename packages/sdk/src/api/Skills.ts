@@ -26,7 +26,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { BoundedString, Cursor, Limit, NonEmpty, PageFields, Timestamp } from "./Common.js"
+import { BoundedString, CursorQueryFields, NonEmpty, PageFields, Timestamp } from "./Common.js"
 import * as Endpoint from "./Endpoint.js"
 
 /**
@@ -308,8 +308,7 @@ export const BrowseSkillsQuery = Schema.Struct({
   search: Schema.optional(BoundedString(200)),
   tags: Schema.optional(Schema.Union(BoundedString(1000), Schema.Array(BoundedString(1000)))),
   trust_level: Schema.optional(TrustLevel),
-  limit: Schema.optional(Limit(SkillPageSize.max)),
-  cursor: Schema.optional(Cursor)
+  ...CursorQueryFields(SkillPageSize.max)
 })
 
 /**
@@ -327,8 +326,7 @@ export type BrowseSkillsQuery = typeof BrowseSkillsQuery.Type
  */
 export const ListOwnedQuery = Schema.Struct({
   status: Schema.optional(SkillStatus),
-  limit: Schema.optional(Limit(SkillPageSize.max)),
-  cursor: Schema.optional(Cursor)
+  ...CursorQueryFields(SkillPageSize.max)
 })
 
 /**
@@ -426,8 +424,7 @@ export const FailInvocationRequest = Schema.Struct({
  */
 export const ListPendingQuery = Schema.Struct({
   skill_id: Schema.optional(NonEmpty),
-  limit: Schema.optional(Limit(SkillPageSize.max)),
-  cursor: Schema.optional(Cursor)
+  ...CursorQueryFields(SkillPageSize.max)
 })
 
 /**
@@ -446,8 +443,7 @@ export type ListPendingQuery = typeof ListPendingQuery.Type
 export const ListInvocationsQuery = Schema.Struct({
   skill_id: Schema.optional(NonEmpty),
   status: Schema.optional(InvocationStatus),
-  limit: Schema.optional(Limit(SkillPageSize.max)),
-  cursor: Schema.optional(Cursor)
+  ...CursorQueryFields(SkillPageSize.max)
 })
 
 /**
