@@ -17,22 +17,13 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { createRequire } from "node:module"
-import { join } from "node:path"
+import { rmSync } from "node:fs"
 import * as Operators from "../src/core/Operators.js"
 import * as Database from "../src/Database.js"
 import * as Store from "../src/dropoffs/Store.js"
 import { client, databaseFile, enrolled, expectError, requester, T0, withEmulator } from "./support/Client.js"
 
 const SECRET = "the-wire-transfer-code-8461"
-
-// better-sqlite3 ships no types: what these tests use of it
-const SqliteDatabase = createRequire(import.meta.url)("better-sqlite3") as new(file: string) => {
-  prepare(sql: string): { run(...params: Array<unknown>): { changes: number } }
-  close(): void
-}
 
 const invoiceSchema = {
   type: "object",
@@ -390,26 +381,19 @@ describe("drop-offs: the caller's schema cannot stall the emulator", () => {
 
   it.effect("a stored schema this emulator no longer accepts: its deposit is 409 CONFLICT, not a crash", () =>
     Effect.acquireUseRelease(
-      Effect.sync(() => mkdtempSync(join(tmpdir(), "stack-dropoffs-"))),
-      (dir) => {
-        const filename = join(dir, "stack.db")
-        return withEmulator(Effect.gen(function*() {
+      Effect.sync(() => databaseFile("stack-dropoffs-")),
+      ({ filename, write }) =>
+        withEmulator(Effect.gen(function*() {
           const { agent, at, create } = yield* dropoffs
           const created = yield* create({ from_agent: yield* agent("old-sender"), to_agent: yield* agent("old-receiver"), schema: {} })
           // as an emulator that ran patterns on JavaScript's RegExp would have stored it
-          const db = new SqliteDatabase(filename)
-          try {
-            const schema = JSON.stringify({ type: "string", pattern: "^(?=a)a$" })
-            expect(db.prepare("UPDATE dropoffs SET json_schema = ? WHERE id = ?").run(schema, created.id).changes).toBe(1)
-          } finally {
-            db.close()
-          }
+          const schema = JSON.stringify({ type: "string", pattern: "^(?=a)a$" })
+          expect(write("UPDATE dropoffs SET json_schema = ? WHERE id = ?", schema, created.id)).toBe(1)
           const refused = yield* at(created.id, "deposit", { payload: "a" })
           expectError(refused, 409, "CONFLICT")
           expect(refused.json.error.message).toMatch(/is no longer accepted: pattern "\^\(\?=a\)a\$" uses a lookahead/)
-        }), { filename })
-      },
-      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+        }), { filename }),
+      ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
     ))
 })
 

@@ -91,6 +91,9 @@ const verified = (claims: ReadonlyArray<string>) =>
     return completed.json.claims as Array<{ id: string; claim_type: string }>
   })
 
+/** The `text` of a handler's input (already checked against the skill's input_schema). */
+const textOf = (input: unknown): string => (input as { readonly text: string }).text
+
 describe("skills: publishing and the marketplace", () => {
   it.effect("publish answers the skill; bad slugs, versions and schemas are 400 naming the field; a name is once per version", () =>
     withEmulator(Effect.gen(function*() {
@@ -283,6 +286,24 @@ describe("skills: invocations", () => {
       expectError(yield* invoke(skill.id, { agent_id: theirBot, input: { text: "x" } }), 404, "NOT_FOUND")
     })))
 
+  it.effect("a stored schema this emulator no longer accepts: the invocation is 409 CONFLICT, not a 5xx", () =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => databaseFile("stack-skills-")),
+      ({ filename, write }) =>
+        withEmulator(Effect.gen(function*() {
+          const { agent, invoke, publish } = yield* skills
+          const bot = yield* agent("old-schema-bot")
+          const skill = yield* publish(skillBody("old-schema", { input_schema: {} }))
+          // as an emulator that ran patterns on JavaScript's RegExp would have stored it
+          const schema = JSON.stringify({ type: "string", pattern: "^(?=a)a$" })
+          expect(write("UPDATE skills SET input_schema = ? WHERE id = ?", schema, skill.id)).toBe(1)
+          const refused = yield* invoke(skill.id, { agent_id: bot, input: "a" })
+          expectError(refused, 409, "CONFLICT")
+          expect(refused.json.error.message).toMatch(/input_schema of skill \S+ is no longer accepted: pattern "\^\(\?=a\)a\$" uses a lookahead/)
+        }), { filename }),
+      ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    ))
+
   it.effect("sealed: a registered handler runs at once; a failing, slow or wrong-shaped one fails the invocation, never a 5xx", () =>
     withEmulator(
       Effect.gen(function*() {
@@ -338,9 +359,9 @@ describe("skills: invocations", () => {
       {
         skillTimeout: "2 seconds",
         skillHandlers: {
-          "count-words": (input: any) => ({ summary: `${input.text.split(" ")[0]}…`, words: input.text.split(" ").length }),
-          "count-async": async (input: any) => ({ summary: `${input.text.split(" ")[0]}…`, words: input.text.split(" ").length }),
-          "count-effect": (input: any) => Effect.succeed({ summary: `${input.text}…`, words: 1 }),
+          "count-words": (input) => ({ summary: `${textOf(input).split(" ")[0]}…`, words: textOf(input).split(" ").length }),
+          "count-async": async (input) => ({ summary: `${textOf(input).split(" ")[0]}…`, words: textOf(input).split(" ").length }),
+          "count-effect": (input) => Effect.succeed({ summary: `${textOf(input)}…`, words: 1 }),
           "throws": () => {
             throw new Error("the ledger is closed")
           },

@@ -16,7 +16,8 @@
  */
 import { Ajv, type CodeOptions, type ErrorObject, type ValidateFunction } from "ajv"
 import { RE2JS } from "re2js"
-import { excerpt } from "../core/Failure.js"
+import * as Effect from "effect/Effect"
+import { excerpt, refuse } from "./Failure.js"
 
 /** How many compiled schemas are kept. */
 const CACHED = 100
@@ -150,4 +151,26 @@ export const check = (validate: ValidateFunction, payload: unknown): { readonly 
   if (validate(payload)) return { errors: [], total: 0 }
   const errors = validate.errors ?? []
   return { errors: errors.slice(0, MAX_ERRORS).map(violationOf), total: errors.length }
+}
+
+/**
+ * Checks a value against a stored schema's JSON text: 400
+ * `SCHEMA_VALIDATION_FAILED` naming the first violation (its `details`: the
+ * violations and how many there were) when it breaks it; 409 `CONFLICT` when
+ * the stored schema is no longer accepted (one an older emulator stored, with
+ * a lookahead, say). `value` names the value ("the payload"), `schema` the
+ * schema ("the schema of drop-off dof_…").
+ */
+export const conforms = (schemaText: string, value: unknown, names: { readonly value: string; readonly schema: string }) => {
+  const compiled = compile(schemaText)
+  if (!compiled.ok) return refuse("CONFLICT", `${names.schema} is no longer accepted: ${compiled.message}`)
+  const { errors, total } = check(compiled.validate, value)
+  if (total === 0) return Effect.void
+  return refuse(
+    "SCHEMA_VALIDATION_FAILED",
+    `the ${names.value} does not match ${names.schema}: ${excerpt(`${errors[0]!.path || names.value} ${errors[0]!.message}`, 200)}${
+      total > 1 ? ` (and ${total - 1} more)` : ""
+    }`,
+    { errors, total }
+  )
 }

@@ -107,20 +107,7 @@ const compiled = (field: "input_schema" | "output_schema", schema: unknown) => {
 
 /** `SCHEMA_VALIDATION_FAILED` for a value that breaks a skill's schema (`what`: "input" or "output"). */
 const checked = (schemaText: string, value: unknown, what: "input" | "output", skillId: string) =>
-  Effect.gen(function*() {
-    const schema = Schemas.compile(schemaText)
-    if (!schema.ok) return yield* Effect.dieMessage(`the ${what} schema of skill ${skillId} no longer compiles`)
-    const { errors, total } = Schemas.check(schema.validate, value)
-    if (total > 0) {
-      return yield* refuse(
-        "SCHEMA_VALIDATION_FAILED",
-        `the ${what} does not match the ${what}_schema of skill ${skillId}: ${excerpt(`${errors[0]!.path || what} ${errors[0]!.message}`, 200)}${
-          total > 1 ? ` (and ${total - 1} more)` : ""
-        }`,
-        { errors, total }
-      )
-    }
-  })
+  Schemas.conforms(schemaText, value, { value: what, schema: `the ${what}_schema of skill ${skillId}` })
 
 /** The violations of a value against a schema, as one line (for a failed sealed run). */
 const violationsOf = (schemaText: string, value: unknown): string | undefined => {

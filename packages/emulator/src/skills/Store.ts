@@ -181,13 +181,13 @@ export const owned = (operatorId: string, query: { readonly status?: string | un
  */
 export const candidates = (tags: ReadonlyArray<string>, words: ReadonlyArray<string>, max: number) =>
   Effect.flatMap(sqlOf, (sql) => {
-    const any: Array<Statement.Fragment> = [
+    const matching: Array<Statement.Fragment> = [
       ...(tags.length === 0 ? [] : [sql`EXISTS (SELECT 1 FROM json_each(skills.tags) WHERE value IN ${sql.in(tags)})`]),
       ...words.map((word) => searchWhere(sql, word))
     ]
-    if (any.length === 0) return Effect.succeed([] as ReadonlyArray<SkillRow>)
+    if (matching.length === 0) return Effect.succeed([] as ReadonlyArray<SkillRow>)
     return sql<SkillRow>`
-      SELECT * FROM skills WHERE status = 'active' AND (${sql.or(any)})
+      SELECT * FROM skills WHERE status = 'active' AND (${sql.or(matching)})
       ORDER BY created_at DESC, rowid DESC LIMIT ${max}`
   })
 

@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
 import { mkdtempSync, readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -57,7 +58,22 @@ export const databaseFile = (prefix: string) => {
         return false
       }
     })
-  return { dir, filename, bytesHold }
+  /** Runs one statement on the file behind the emulator's back (as an older emulator would have written); answers the rows changed. */
+  const write = (statement: string, ...params: Array<unknown>) => {
+    const db = new SqliteDatabase(filename)
+    try {
+      return db.prepare(statement).run(...params).changes
+    } finally {
+      db.close()
+    }
+  }
+  return { dir, filename, bytesHold, write }
+}
+
+// better-sqlite3 ships no types: what the tests use of it
+const SqliteDatabase = createRequire(import.meta.url)("better-sqlite3") as new(file: string) => {
+  prepare(sql: string): { run(...params: Array<unknown>): { changes: number } }
+  close(): void
 }
 
 /** Runs `body` against a fresh in-memory emulator, its clock the test's TestClock set to `T0`. */
