@@ -17,6 +17,7 @@ import * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
 import { Agent, type Dispatcher } from "undici"
 import { AttemptController } from "./abort.js"
+import { decodeFailure, jsonOf, urlParamsOf } from "./response.js"
 
 /** Past this many bytes read and not yet consumed, the socket is paused until a reader comes. */
 const HIGH_WATER_MARK = 64 * 1024
@@ -200,15 +201,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-const decodeFailure = (response: UndiciResponse, cause: unknown, description?: string) =>
-  new HttpClientError.ResponseError({
-    request: response.request,
-    response,
-    reason: "Decode",
-    cause,
-    ...(description === undefined ? {} : { description })
-  })
-
 const utf8 = (bytes: Buffer): string => {
   const text = bytes.toString("utf8")
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
@@ -300,13 +292,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) => {
-      try {
-        return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
-      } catch (cause) {
-        return Effect.fail(decodeFailure(this, cause))
-      }
-    })
+    return jsonOf(this)
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
@@ -317,13 +303,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) => {
-      try {
-        return Effect.succeed(UrlParams.fromInput(new URLSearchParams(text)))
-      } catch (cause) {
-        return Effect.fail(decodeFailure(this, cause))
-      }
-    })
+    return urlParamsOf(this)
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
