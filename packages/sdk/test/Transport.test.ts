@@ -11,10 +11,10 @@ import { Agents, Stack } from "@getstack/effect"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as FakeHttp from "./support/FakeHttp.js"
+import { recordingTracer } from "./support/HttpServer.js"
 
 const API_KEY = "sk_test_SECRETSECRETSECRET123"
 
@@ -161,55 +161,6 @@ describe("timeouts on the live clock", () => {
       expect(after).toBeLessThanOrEqual(before)
     }).pipe(Effect.scoped))
 })
-
-interface Recorded extends Tracer.Span {
-  readonly attributes: Map<string, unknown>
-  readonly ended: boolean
-}
-
-let ids = 0
-const hex = (length: number) => (++ids).toString(16).padStart(length, "0")
-
-/** A tracer that keeps every span it makes. */
-const recordingTracer = () => {
-  const spans: Array<Recorded> = []
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      let status: Tracer.SpanStatus = { _tag: "Started", startTime }
-      const span: Recorded = {
-        _tag: "Span",
-        name,
-        spanId: hex(16),
-        traceId: parent._tag === "Some" ? parent.value.traceId : hex(32),
-        parent,
-        context,
-        get status() {
-          return status
-        },
-        attributes,
-        links: [...links],
-        sampled: true,
-        kind,
-        get ended() {
-          return status._tag === "Ended"
-        },
-        end: (endTime, exit) => {
-          status = { _tag: "Ended", startTime, endTime, exit }
-        },
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: () => {},
-        addLinks: () => {}
-      }
-      spans.push(span)
-      return span
-    },
-    context: (f) => f()
-  })
-  return { spans, layer: Layer.setTracer(tracer) }
-}
 
 describe("spans", () => {
   it.live("one span per call, named after the method, with the request id; no span per attempt from the platform", () =>
