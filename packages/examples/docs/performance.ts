@@ -5,6 +5,7 @@
 // --- imports
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Agents, Stack } from "@getstack/effect"
+import * as Fetch from "@getstack/effect/Fetch"
 import * as Undici from "@getstack/effect/Undici"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,6 +19,10 @@ export const StackOverUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(Layer
 export const StackOverPlatformUndici = Stack.layer({ apiKey: "sk_live_..." }).pipe(
   Layer.provide(NodeHttpClient.layerUndici)
 )
+// ---
+
+// --- fetch
+export const StackOverFetch = Stack.layer({ apiKey: "sk_live_..." }).pipe(Layer.provide(Fetch.layer))
 // ---
 
 // --- tracing-off

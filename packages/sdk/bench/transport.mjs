@@ -10,20 +10,22 @@
  * its min and max over the rounds.
  *
  * - CPU per call without I/O: `agents.get` over an `HttpClient` whose fetch
- *   answers at once with a `Response`, against a Promise that reads the same
- *   `Response` (`JSON.parse(await response.text())`).
+ *   answers at once with a `Response` (the SDK's `Fetch.layer`, and the
+ *   platform's `FetchHttpClient.layer`), against a Promise that reads the
+ *   same `Response` (`JSON.parse(await response.text())`).
  * - p50 latency at 1 and 32 calls in flight against the emulator over a
  *   socket: `agents.get` over the SDK's own `Undici.layer` and over
  *   `NodeHttpClient.layerUndici` against undici's `Dispatcher.request`
- *   sending the same headers, and over `FetchHttpClient.layer` against
- *   `fetch`.
+ *   sending the same headers, and over `Fetch.layer` and
+ *   `FetchHttpClient.layer` against `fetch`.
  *
  * Every variant is warmed up (JIT) before the rounds. Environment:
  * STACK_BENCH_ROUNDS (default 7), STACK_BENCH_CALLS (calls per variant and
  * round at 1 in flight, default 1000; 4× that at 32 in flight),
  * STACK_BENCH_CPU_CALLS (default 4000), STACK_BENCH_SDK (a module to import
  * instead of `@getstack/effect`, to compare two builds) and
- * STACK_BENCH_SDK_UNDICI (the same for `@getstack/effect/Undici`).
+ * STACK_BENCH_SDK_UNDICI and STACK_BENCH_SDK_FETCH (the same for
+ * `@getstack/effect/Undici` and `@getstack/effect/Fetch`).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -39,6 +41,7 @@ import { formatRatio, intFromEnv, interleave, median, printTargets, ratios, star
 const sdkModule = process.env.STACK_BENCH_SDK ?? "@getstack/effect"
 const { Agents, Auth, StackClient } = await import(sdkModule)
 const SdkUndici = await import(process.env.STACK_BENCH_SDK_UNDICI ?? "@getstack/effect/Undici")
+const SdkFetch = await import(process.env.STACK_BENCH_SDK_FETCH ?? "@getstack/effect/Fetch")
 
 const ROUNDS = intFromEnv("STACK_BENCH_ROUNDS", 7)
 const CALLS = intFromEnv("STACK_BENCH_CALLS", 1000)
@@ -124,6 +127,7 @@ const answer = JSON.stringify(agent)
 const answerInit = { status: 200, headers: { "content-type": "application/json", "x-request-id": "req_bench" } }
 const answeringFetch = (_input, _init) => Promise.resolve(new Response(answer, answerInit))
 const answeringLayer = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, answeringFetch)))
+const answeringSdkFetch = SdkFetch.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, answeringFetch)))
 
 const promiseRead = async () => {
   const response = await answeringFetch(url, { headers })
@@ -166,6 +170,8 @@ const noIo = {
   "HttpClient by hand": await handWritten(answeringLayer),
   sdk: await sdkCall(answeringLayer),
   "sdk, tracing off": await sdkCall(answeringLayer, { tracing: false }),
+  "sdk over Fetch.layer": await sdkCall(answeringSdkFetch),
+  "sdk over Fetch.layer, tracing off": await sdkCall(answeringSdkFetch, { tracing: false }),
   "dispatcher, promise": { call: dispatcherRead, dispose: async () => {} },
   "dispatcher, by hand untraced": await handWritten(answeringUndici, { tracing: false }),
   "dispatcher, sdk untraced": await sdkCall(answeringUndici, { tracing: false }),
@@ -206,7 +212,8 @@ const overSocket = {
   "sdk over Undici.layer": await sdkCall(SdkUndici.layer),
   "sdk over Undici.layer, tracing off": await sdkCall(SdkUndici.layer, { tracing: false }),
   "raw fetch": { call: rawFetch, dispose: async () => {} },
-  "sdk over fetch": await sdkCall(FetchHttpClient.layer)
+  "sdk over fetch": await sdkCall(FetchHttpClient.layer),
+  "sdk over Fetch.layer": await sdkCall(SdkFetch.layer)
 }
 for (const [name, variant] of Object.entries(overSocket)) {
   await check(variant.call, name)
@@ -250,7 +257,10 @@ const clientCpu = pick(socket[1], "cpu")
 const traced = cpu.sdk
 const untraced = cpu["sdk, tracing off"]
 printTargets("Targets (issue 7: the SDK close to a raw client)", [
-  row("SDK CPU per call, no I/O ≤ 6× a Promise reading the same Response", cpu.sdk, cpu.promise, 6),
+  row("SDK CPU per call, no I/O ≤ 6× a Promise reading the same Response (SDK over Fetch.layer)", cpu["sdk over Fetch.layer"], cpu.promise, 6),
+  row("SDK CPU per call, no I/O, over the platform's FetchHttpClient.layer / the Promise", cpu.sdk, cpu.promise),
+  row("SDK CPU per call, no I/O, over Fetch.layer / over FetchHttpClient.layer", cpu["sdk over Fetch.layer"], cpu.sdk),
+  row("SDK CPU per call, no I/O, over Fetch.layer with tracing off / the Promise", cpu["sdk over Fetch.layer, tracing off"], cpu.promise),
   row("p50 at 1 in flight ≤ 1.3× raw undici (SDK over Undici.layer)", p50(1)["sdk over Undici.layer"], p50(1)["raw undici"], 1.3),
   row("p50 at 32 in flight ≤ 1.3× raw undici (SDK over Undici.layer)", p50(32)["sdk over Undici.layer"], p50(32)["raw undici"], 1.3),
   row("p50 at 1 in flight ≤ 1.3× raw undici (SDK over layerUndici)", p50(1)["sdk over undici"], p50(1)["raw undici"], 1.3),
@@ -260,6 +270,9 @@ printTargets("Targets (issue 7: the SDK close to a raw client)", [
   row("client CPU per call over the socket, SDK over Undici.layer / SDK over layerUndici", clientCpu["sdk over Undici.layer"], clientCpu["sdk over undici"]),
   row("p50 at 1 in flight, HttpClient by hand over Undici.layer / raw undici", p50(1)["HttpClient by hand over Undici.layer"], p50(1)["raw undici"]),
   row("client CPU per call over the socket, HttpClient by hand over Undici.layer / raw undici", clientCpu["HttpClient by hand over Undici.layer"], clientCpu["raw undici"]),
+  row("p50 at 1 in flight, SDK over Fetch.layer / raw fetch", p50(1)["sdk over Fetch.layer"], p50(1)["raw fetch"]),
+  row("p50 at 32 in flight, SDK over Fetch.layer / raw fetch", p50(32)["sdk over Fetch.layer"], p50(32)["raw fetch"]),
+  row("client CPU per call over the socket, SDK over Fetch.layer / SDK over FetchHttpClient.layer", clientCpu["sdk over Fetch.layer"], clientCpu["sdk over fetch"]),
   row("p50 at 1 in flight, SDK over fetch / raw fetch", p50(1)["sdk over fetch"], p50(1)["raw fetch"]),
   row("p50 at 32 in flight, SDK over fetch / raw fetch", p50(32)["sdk over fetch"], p50(32)["raw fetch"]),
   row("p50 at 1 in flight, SDK over layerUndici with tracing off / raw undici", p50(1)["sdk over undici, tracing off"], p50(1)["raw undici"]),
