@@ -13,11 +13,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Fetch from "@getstack/effect/Fetch"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
-import { arrived, clientOf, closedPort, echo, type Handler, never, recordingTracer, sdkOver, server } from "./support/HttpServer.js"
+import { clientConformance, clientOf, echo, type Handler, sdkOver, server } from "./support/HttpServer.js"
 
 /** Answers `status`, `headers` and `body` to every request. */
 const answer = (status: number, headers: Http.OutgoingHttpHeaders, body = ""): Handler => (_, response) => {
@@ -33,28 +32,6 @@ const untraced = Effect.withTracerEnabled(false)
 const text = (bytes: ArrayBuffer | Uint8Array) => new TextDecoder().decode(bytes)
 
 describe("Fetch.layer: responses", () => {
-  it.live("answers the status, headers (lower-cased), cookies, text and JSON of a response", () =>
-    Effect.gen(function*() {
-      const { url } = yield* server((_, response) => {
-        response.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/; HttpOnly"])
-        response.writeHead(201, { "Content-Type": "application/json", "X-Request-Id": "req_1", "X-Many": ["1", "2"] })
-        response.end(JSON.stringify({ id: "agt_1", name: "alpha" }))
-      })
-      const http = yield* client
-      const response = yield* http.get(`${url}/v1/things?x=1`)
-      expect(response.status).toBe(201)
-      expect(response.headers["x-request-id"]).toBe("req_1")
-      expect(response.headers["content-type"]).toBe("application/json")
-      expect(response.headers["x-many"]).toBe("1, 2")
-      for (const name of Object.keys(response.headers)) expect(name).toBe(name.toLowerCase())
-      expect(response.headers["X-Request-Id"]).toBeUndefined()
-      expect(response.cookies.cookies.a?.value).toBe("1")
-      expect(response.cookies.cookies.b?.value).toBe("2")
-      expect(response.cookies.cookies.b?.options?.httpOnly).toBe(true)
-      expect(yield* response.json).toEqual({ id: "agt_1", name: "alpha" })
-      expect(yield* response.text).toBe("{\"id\":\"agt_1\",\"name\":\"alpha\"}")
-    }).pipe(untraced, Effect.scoped))
-
   it.live("the JSON of an empty body is null; a body that is not JSON is a ResponseError with reason Decode", () =>
     Effect.gen(function*() {
       const empty = yield* server(answer(200, { "content-type": "application/json" }))
@@ -209,63 +186,6 @@ describe("Fetch.layer: responses", () => {
 })
 
 describe("Fetch.layer: requests", () => {
-  it.live("sends the method, path, query, content type and each kind of request body", () =>
-    Effect.gen(function*() {
-      const { seen, url } = yield* server(echo)
-      const http = yield* client
-      const read = (request: HttpClientRequest.HttpClientRequest) => Effect.flatMap(http.execute(request), (r) => r.json)
-
-      expect(yield* read(HttpClientRequest.post(`${url}/json`).pipe(HttpClientRequest.bodyUnsafeJson({ name: "alpha" }))))
-        .toEqual({ method: "POST", url: "/json", contentType: "application/json", body: "{\"name\":\"alpha\"}" })
-      expect(yield* read(HttpClientRequest.put(`${url}/text`).pipe(HttpClientRequest.bodyText("plain words"))))
-        .toEqual({ method: "PUT", url: "/text", contentType: "text/plain", body: "plain words" })
-      expect(
-        yield* read(
-          HttpClientRequest.patch(`${url}/bytes`).pipe(
-            HttpClientRequest.bodyUint8Array(new TextEncoder().encode("bytes!"), "application/octet-stream")
-          )
-        )
-      ).toEqual({ method: "PATCH", url: "/bytes", contentType: "application/octet-stream", body: "bytes!" })
-      expect(
-        yield* read(
-          HttpClientRequest.post(`${url}/stream`).pipe(
-            HttpClientRequest.bodyStream(Stream.make("one ", "two ", "three").pipe(Stream.encodeText), {
-              contentType: "text/plain"
-            })
-          )
-        )
-      ).toEqual({ method: "POST", url: "/stream", contentType: "text/plain", body: "one two three" })
-      expect(
-        yield* read(
-          HttpClientRequest.get(`${url}/query`, { urlParams: { a: "1", b: "x y" }, headers: { "x-extra": "yes" } })
-        )
-      ).toMatchObject({ method: "GET", url: "/query?a=1&b=x+y", body: "" })
-      expect(seen.at(-1)!.headers["x-extra"]).toBe("yes")
-    }).pipe(untraced, Effect.scoped))
-
-  it.live("sends a FormData body as multipart, with its boundary", () =>
-    Effect.gen(function*() {
-      const { url } = yield* server(echo)
-      const http = yield* client
-      const form = new FormData()
-      form.append("name", "alpha")
-      form.append("file", new Blob(["file contents"], { type: "text/plain" }), "notes.txt")
-      const echoed = yield* Effect.flatMap(
-        http.execute(HttpClientRequest.post(`${url}/form`).pipe(HttpClientRequest.bodyFormData(form))),
-        (r) => r.json
-      )
-      if (typeof echoed !== "object" || echoed === null || !("contentType" in echoed) || !("body" in echoed)) {
-        throw new Error("expected the echo of the request")
-      }
-      const { body, contentType } = echoed
-      expect(typeof contentType === "string" ? contentType : null).toMatch(/^multipart\/form-data; boundary=\S+$/)
-      const boundary = String(contentType).split("boundary=")[1]!
-      expect(body).toContain(`--${boundary}`)
-      expect(body).toContain("name=\"name\"\r\n\r\nalpha\r\n")
-      expect(body).toContain("filename=\"notes.txt\"")
-      expect(body).toContain("file contents")
-    }).pipe(untraced, Effect.scoped))
-
   it.live("a content-length set by the caller is not forwarded: the server gets the body's own", () =>
     Effect.gen(function*() {
       const { seen, url } = yield* server(echo)
@@ -281,19 +201,6 @@ describe("Fetch.layer: requests", () => {
       )
       expect(echoed).toMatchObject({ body: "eleven char" })
       expect(seen[0]!.headers["content-length"]).toBe("11")
-    }).pipe(untraced, Effect.scoped))
-
-  it.live("a port nobody listens on is a RequestError with reason Transport", () =>
-    Effect.gen(function*() {
-      const port = yield* closedPort
-      const http = yield* client
-      const error = yield* Effect.flip(http.get(`http://127.0.0.1:${port}/v1/agents`))
-      expect(error).toBeInstanceOf(HttpClientError.RequestError)
-      expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
-      // fetch's TypeError, caused by the refused connection
-      expect(error.cause).toBeInstanceOf(TypeError)
-      const cause = (error.cause as TypeError).cause
-      expect(cause).toMatchObject({ code: "ECONNREFUSED" })
     }).pipe(untraced, Effect.scoped))
 
   it.live("a URL that does not parse is a RequestError with reason InvalidUrl, and nothing is fetched", () =>
@@ -312,30 +219,6 @@ describe("Fetch.layer: requests", () => {
       expect(calls).toEqual([])
     }).pipe(untraced, Effect.scoped))
 
-  it.live("interrupting a request waiting for its answer aborts it on the server", () =>
-    Effect.gen(function*() {
-      const { seen, url } = yield* server(never)
-      const http = yield* client
-      const fiber = yield* Effect.fork(http.get(url))
-      yield* arrived(seen)
-      yield* Fiber.interrupt(fiber)
-      yield* Effect.promise(() => seen[0]!.aborted)
-    }).pipe(untraced, Effect.scoped))
-
-  it.live("interrupting the read of a body that stalls aborts the request", () =>
-    Effect.gen(function*() {
-      const { seen, url } = yield* server((_, response) => {
-        response.writeHead(200, { "content-type": "application/json" })
-        response.write("{\"id\":")
-      })
-      const http = yield* client
-      const response = yield* http.get(url)
-      const fiber = yield* Effect.fork(response.text)
-      // the read has begun
-      yield* Effect.yieldNow()
-      yield* Fiber.interrupt(fiber)
-      yield* Effect.promise(() => seen[0]!.aborted)
-    }).pipe(untraced, Effect.scoped))
 })
 
 describe("Fetch.layer: the context tags of FetchHttpClient", () => {
@@ -464,34 +347,9 @@ describe("Fetch.layer and FetchHttpClient.layer answer alike", () => {
     }).pipe(untraced, Effect.scoped))
 })
 
-describe("Fetch.client and tracing", () => {
-  it.live("with the tracer on: the platform's http.client span, and its trace context in the headers", () =>
-    Effect.gen(function*() {
-      const { seen, url } = yield* server(echo)
-      const { spans, tracer } = recordingTracer()
-      yield* Effect.flatMap(Fetch.client.get(`${url}/traced`), (r) => r.text).pipe(Effect.withTracer(tracer))
-      expect(spans.map((span) => span.name)).toEqual(["http.client GET"])
-      expect(spans[0]!.name.startsWith("http.client")).toBe(true)
-      expect(spans[0]!.kind).toBe("client")
-      expect(spans[0]!.attributes.get("http.response.status_code")).toBe(200)
-      expect(spans[0]!.status._tag).toBe("Ended")
-      expect(seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
-      expect(seen[0]!.headers.traceparent).toContain(spans[0]!.spanId)
-    }).pipe(Effect.scoped))
+clientConformance("Fetch.layer", Fetch.layer)
 
-  it.live("with the tracer off: no span, no trace context", () =>
-    Effect.gen(function*() {
-      const { seen, url } = yield* server(echo)
-      const { spans, tracer } = recordingTracer()
-      yield* Effect.flatMap(Fetch.client.get(url), (r) => r.text).pipe(
-        Effect.withTracerEnabled(false),
-        Effect.withTracer(tracer)
-      )
-      expect(spans).toEqual([])
-      expect(seen.length).toBe(1)
-      expect(seen[0]!.headers.traceparent).toBeUndefined()
-      expect(seen[0]!.headers.b3).toBeUndefined()
-    }).pipe(Effect.scoped))
-})
+// the same expectations hold of the platform's own fetch client
+clientConformance("FetchHttpClient.layer", FetchHttpClient.layer)
 
 sdkOver("Fetch.layer", Fetch.layer)

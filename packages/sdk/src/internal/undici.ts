@@ -1,6 +1,5 @@
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
-import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -15,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
+import type { ReadableStream as WebReadableStream } from "node:stream/web"
 import { Agent, type Dispatcher } from "undici"
 import { AttemptController } from "./abort.js"
 import { decodeFailure, jsonOf, urlParamsOf } from "./response.js"
@@ -362,20 +362,37 @@ type Controller = AbortController | AttemptController | { readonly signal: Abort
 
 type UndiciBody = Exclude<Dispatcher.DispatchOptions["body"], undefined>
 
-const bodyOf = (body: HttpBody.HttpBody): Effect.Effect<UndiciBody> => {
+/** What undici is sent: the body, and the headers when the body sets its own content type. */
+interface Outgoing {
+  readonly body: UndiciBody
+  readonly headers?: Headers.Headers | undefined
+}
+
+const NO_BODY: Outgoing = { body: null }
+
+const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Outgoing> => {
+  const body = request.body
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed(null)
+      return Effect.succeed(NO_BODY)
     case "Uint8Array":
-      return Effect.succeed(body.body)
+      return Effect.succeed({ body: body.body })
     case "Raw":
-      return Effect.succeed(body.body as UndiciBody)
+      return Effect.succeed({ body: body.body as UndiciBody })
     case "FormData":
-      return Effect.succeed(body.formData as unknown as UndiciBody)
+      // undici's dispatcher takes no FormData: encoded as multipart by a web Response, as fetch sends it
+      return Effect.sync(() => {
+        const encoded = new Response(body.formData)
+        const type = encoded.headers.get("content-type")
+        return {
+          body: encoded.body === null ? null : Readable.fromWeb(encoded.body as WebReadableStream),
+          headers: type === null ? request.headers : Headers.set(request.headers, "content-type", type)
+        }
+      })
     case "Stream":
       return Effect.map(
         Effect.runtime<never>(),
-        (runtime) => Readable.from(Stream.toAsyncIterableRuntime(runtime)(body.stream), { objectMode: false })
+        (runtime) => ({ body: Readable.from(Stream.toAsyncIterableRuntime(runtime)(body.stream), { objectMode: false }) })
       )
   }
 }
@@ -385,7 +402,7 @@ const send = (
   dispatcher: Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
-  body: UndiciBody,
+  { body, headers = request.headers }: Outgoing,
   controller: Controller | undefined,
   register: boolean
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
@@ -397,7 +414,7 @@ const send = (
         origin: url.origin,
         path: url.pathname + url.search,
         method: request.method,
-        headers: request.headers,
+        headers,
         body,
         // timeouts are left to Effect (`Effect.timeout`, the SDK's per-attempt timeout)
         headersTimeout: 0,
@@ -418,11 +435,11 @@ const sendWithBody = (
 ) => {
   switch (request.body._tag) {
     case "Empty":
-      return send(dispatcher, request, url, null, controller, register)
+      return send(dispatcher, request, url, NO_BODY, controller, register)
     case "Uint8Array":
-      return send(dispatcher, request, url, request.body.body, controller, register)
+      return send(dispatcher, request, url, { body: request.body.body }, controller, register)
     default:
-      return Effect.flatMap(bodyOf(request.body), (body) => send(dispatcher, request, url, body, controller, register))
+      return Effect.flatMap(bodyOf(request), (outgoing) => send(dispatcher, request, url, outgoing, controller, register))
   }
 }
 

@@ -5,7 +5,10 @@
  * emulator served on a port, and the SDK's calls over a client checked
  * against all of them.
  */
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpServer from "@effect/platform/HttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import { Agents, Stack } from "@getstack/effect"
@@ -15,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -241,5 +245,177 @@ export const sdkOver = (name: string, http: Layer.Layer<HttpClient.HttpClient>) 
         expect(spans.map((span) => span.name)).toEqual(["Agents.get"])
         expect(spans[0]!.attributes.get("stack.request_id")).toBe("req_socket_1")
         expect(seen[0]!.headers.traceparent).toContain(spans[0]!.spanId)
+      }).pipe(Effect.scoped))
+  })
+
+const untraced = Effect.withTracerEnabled(false)
+
+/** The error codes in a chain of causes (`fetch failed` ← `connect ECONNREFUSED`). */
+const codesOf = (cause: unknown): Array<string> => {
+  const codes: Array<string> = []
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 10; depth++) {
+    if ("code" in current && typeof current.code === "string") codes.push(current.code)
+    current = "cause" in current ? current.cause : undefined
+  }
+  return codes
+}
+
+/**
+ * What every `HttpClient` of the SDK does as the platform's clients do, over
+ * a real socket: a response's status, headers, cookies and body; each kind of
+ * request body; refused connections, bad URLs and broken bodies as the
+ * platform's errors; interruption and a closed `withScope` abort the request;
+ * the platform's span and trace context with the tracer on, none with it off.
+ */
+export const clientConformance = (name: string, http: Layer.Layer<HttpClient.HttpClient>) =>
+  describe(`${name} as an HttpClient`, () => {
+    const client = clientOf(http)
+
+    it.live("answers the status, headers (lower-cased), cookies, JSON and text of a response", () =>
+      Effect.gen(function*() {
+        const { url } = yield* server((_, response) => {
+          response.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/; HttpOnly"])
+          response.writeHead(201, { "Content-Type": "application/json", "X-Request-Id": "req_1", "X-Many": ["1", "2"] })
+          response.end(JSON.stringify({ id: "agt_1", name: "alpha" }))
+        })
+        const response = yield* (yield* client).get(`${url}/v1/things?x=1`)
+        expect(response.status).toBe(201)
+        expect(response.headers["x-request-id"]).toBe("req_1")
+        expect(response.headers["content-type"]).toBe("application/json")
+        expect(response.headers["x-many"]).toBe("1, 2")
+        expect(Object.keys(response.headers).length).toBeGreaterThan(0)
+        for (const key of Object.keys(response.headers)) expect(key).toBe(key.toLowerCase())
+        expect(response.cookies.cookies.a?.value).toBe("1")
+        expect(response.cookies.cookies.b?.value).toBe("2")
+        expect(response.cookies.cookies.b?.options?.httpOnly).toBe(true)
+        expect(yield* response.json).toEqual({ id: "agt_1", name: "alpha" })
+        // the text read for the JSON is kept
+        expect(yield* response.text).toBe("{\"id\":\"agt_1\",\"name\":\"alpha\"}")
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("sends the method, path, query, headers and each kind of request body", () =>
+      Effect.gen(function*() {
+        const { seen, url } = yield* server(echo)
+        const http = yield* client
+        const read = (request: HttpClientRequest.HttpClientRequest) => Effect.flatMap(http.execute(request), (r) => r.json)
+        expect(yield* read(HttpClientRequest.post(`${url}/json`).pipe(HttpClientRequest.bodyUnsafeJson({ name: "alpha" }))))
+          .toEqual({ method: "POST", url: "/json", contentType: "application/json", body: "{\"name\":\"alpha\"}" })
+        expect(yield* read(HttpClientRequest.put(`${url}/text`).pipe(HttpClientRequest.bodyText("plain words"))))
+          .toEqual({ method: "PUT", url: "/text", contentType: "text/plain", body: "plain words" })
+        expect(
+          yield* read(
+            HttpClientRequest.patch(`${url}/bytes`).pipe(
+              HttpClientRequest.bodyUint8Array(new TextEncoder().encode("bytes!"), "application/octet-stream")
+            )
+          )
+        ).toEqual({ method: "PATCH", url: "/bytes", contentType: "application/octet-stream", body: "bytes!" })
+        expect(yield* read(HttpClientRequest.patch(`${url}/raw`).pipe(HttpClientRequest.setBody(HttpBody.raw("raw text")))))
+          .toMatchObject({ method: "PATCH", url: "/raw", body: "raw text" })
+        expect(
+          yield* read(
+            HttpClientRequest.post(`${url}/stream`).pipe(
+              HttpClientRequest.bodyStream(Stream.make("one ", "two ", "three").pipe(Stream.encodeText), {
+                contentType: "text/plain"
+              })
+            )
+          )
+        ).toEqual({ method: "POST", url: "/stream", contentType: "text/plain", body: "one two three" })
+        const form = new FormData()
+        form.append("name", "alpha")
+        form.append("file", new Blob(["file contents"], { type: "text/plain" }), "notes.txt")
+        const multipart = yield* read(HttpClientRequest.post(`${url}/form`).pipe(HttpClientRequest.bodyFormData(form)))
+        expect(multipart).toMatchObject({ method: "POST", contentType: expect.stringMatching(/^multipart\/form-data; boundary=\S+$/) })
+        expect(multipart).toMatchObject({ body: expect.stringContaining("name=\"name\"\r\n\r\nalpha\r\n") })
+        expect(multipart).toMatchObject({ body: expect.stringContaining("filename=\"notes.txt\"") })
+        expect(
+          yield* read(
+            HttpClientRequest.get(`${url}/query`, { urlParams: { a: "1", b: "x y" }, headers: { "x-extra": "yes" } })
+          )
+        ).toMatchObject({ method: "GET", url: "/query?a=1&b=x+y", body: "" })
+        expect(seen.at(-1)!.headers["x-extra"]).toBe("yes")
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("a port nobody listens on is a RequestError with reason Transport, ECONNREFUSED in its causes", () =>
+      Effect.gen(function*() {
+        const port = yield* closedPort
+        const error = yield* Effect.flip((yield* client).get(`http://127.0.0.1:${port}/v1/agents`))
+        expect(error).toBeInstanceOf(HttpClientError.RequestError)
+        expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+        expect(codesOf(error.cause)).toContain("ECONNREFUSED")
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("a URL that does not parse is a RequestError with reason InvalidUrl", () =>
+      Effect.gen(function*() {
+        const http = yield* client
+        for (const bad of ["http://[::1", "not a url"]) {
+          const error = yield* Effect.flip(http.get(bad))
+          expect(error).toBeInstanceOf(HttpClientError.RequestError)
+          expect(error).toMatchObject({ _tag: "RequestError", reason: "InvalidUrl" })
+        }
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("a body that breaks off after the headers is a ResponseError with reason Decode", () =>
+      Effect.gen(function*() {
+        const { url } = yield* server((_, response) => {
+          response.writeHead(200, { "content-type": "application/json", "content-length": "100" })
+          response.write("{\"id\":", () => response.socket?.destroy())
+        })
+        const response = yield* (yield* client).get(url)
+        expect(response.status).toBe(200)
+        const error = yield* Effect.flip(response.text)
+        expect(error).toBeInstanceOf(HttpClientError.ResponseError)
+        expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("interrupting a request waiting for its answer aborts it on the server", () =>
+      Effect.gen(function*() {
+        const { seen, url } = yield* server(never)
+        const fiber = yield* Effect.fork((yield* client).get(url))
+        yield* arrived(seen)
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.promise(() => seen[0]!.aborted)
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("interrupting the read of a body that stalls aborts the request", () =>
+      Effect.gen(function*() {
+        const { seen, url } = yield* server((_, response) => {
+          response.writeHead(200, { "content-type": "application/json" })
+          response.write("{\"id\":")
+        })
+        const response = yield* (yield* client).get(url)
+        const fiber = yield* Effect.fork(response.text)
+        yield* Effect.sleep("20 millis")
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.promise(() => seen[0]!.aborted)
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("closing the scope of HttpClient.withScope aborts the request", () =>
+      Effect.gen(function*() {
+        const { seen, url } = yield* server((_, response) => {
+          response.writeHead(200, { "content-type": "text/plain" })
+          response.write("partial")
+        })
+        const http = HttpClient.withScope(yield* client)
+        expect(yield* Effect.scoped(Effect.map(http.get(url), (response) => response.status))).toBe(200)
+        yield* Effect.promise(() => seen[0]!.aborted)
+      }).pipe(untraced, Effect.scoped))
+
+    it.live("with the tracer on: the platform's http.client span and its trace context; with it off, neither", () =>
+      Effect.gen(function*() {
+        const { seen, url } = yield* server(echo)
+        const http = yield* client
+        const { spans, tracer } = recordingTracer()
+        yield* Effect.flatMap(http.get(`${url}/traced`), (r) => r.text).pipe(Effect.withTracer(tracer))
+        expect(spans.map((span) => span.name)).toEqual(["http.client GET"])
+        expect(spans[0]!.kind).toBe("client")
+        expect(spans[0]!.attributes.get("http.response.status_code")).toBe(200)
+        expect(spans[0]!.ended).toBe(true)
+        expect(seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+        expect(seen[0]!.headers.traceparent).toContain(spans[0]!.spanId)
+        expect(seen[0]!.headers.b3).toBeDefined()
+        yield* Effect.flatMap(http.get(`${url}/untraced`), (r) => r.text).pipe(untraced, Effect.withTracer(tracer))
+        expect(spans.length).toBe(1)
+        expect(seen[1]!.headers.traceparent).toBeUndefined()
+        expect(seen[1]!.headers.b3).toBeUndefined()
       }).pipe(Effect.scoped))
   })
