@@ -14,6 +14,7 @@ import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { AuditEntry } from "@getstack/effect/api/Audit"
+import * as Fetch from "@getstack/effect/Fetch"
 import * as Stack from "@getstack/effect/Stack"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -413,12 +414,13 @@ export const layer = (options: Options = {}): Layer.Layer<Emulator, EmulatorStar
 
 /**
  * An `HttpClient` whose every request is answered by the emulator in this
- * process, whatever its host: no port, no socket.
+ * process, whatever its host: no port, no socket. It is the SDK's
+ * `Fetch.layer` over the emulator's fetch-style handler.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Emulator> = FetchHttpClient.layer.pipe(
+export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Emulator> = Fetch.layer.pipe(
   Layer.provide(Layer.effect(
     FetchHttpClient.Fetch,
     Effect.map(Emulator, (emulator) => (input: string | URL | Request, init?: RequestInit) =>
