@@ -74,7 +74,7 @@ class FetchResponse extends Inspectable.Class implements HttpClientResponse.Http
 
   /** One read of the body, its `Promise` made on the first run and kept. */
   private read<A>(body: () => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
-    return Effect.tryPromise({ try: () => body(), catch: (cause) => decodeFailure(this, cause) })
+    return Effect.tryPromise({ try: body, catch: (cause) => decodeFailure(this, cause) })
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {

@@ -12,52 +12,15 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import * as FakeHttp from "./support/FakeHttp.js"
-import { recordingTracer } from "./support/HttpServer.js"
+import { never, recordingTracer, server } from "./support/HttpServer.js"
 
 const API_KEY = "sk_test_SECRETSECRETSECRET123"
-
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly headers: Http.IncomingHttpHeaders
-  /** Resolves when the client closed the connection before the answer ended. */
-  readonly aborted: Promise<void>
-}
-
-type Handler = (request: Http.IncomingMessage, response: Http.ServerResponse, index: number) => void
-
-/** A `node:http` server on a free port, answering with `handler`; closed with the scope. */
-const server = (handler: Handler) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly seen: Array<Seen>; readonly server: Http.Server }>((resume) => {
-      const seen: Array<Seen> = []
-      const server = Http.createServer((request, response) => {
-        const aborted = new Promise<void>((resolve) => {
-          response.on("close", () => {
-            if (!response.writableFinished) resolve()
-          })
-        })
-        seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, aborted })
-        handler(request, response, seen.length - 1)
-      })
-      server.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server })))
-    }),
-    ({ server }) =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
 
 const answer = (response: Http.ServerResponse, body: unknown, requestId = "req_live_1") => {
   response.writeHead(200, { "content-type": "application/json", "x-request-id": requestId })
   response.end(JSON.stringify(body))
 }
-
-const never: Handler = () => {}
 
 const agents = (url: string, options: Stack.ClientOptions = {}, client: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer) =>
   Stack.layer({ apiKey: API_KEY, baseUrl: url, ...options }).pipe(Layer.provide(client))
@@ -102,7 +65,7 @@ describe("timeouts on the live clock", () => {
 
   it.live("a read that timed out is retried, and succeeds when the next attempt is answered", () =>
     Effect.gen(function*() {
-      const { seen, url } = yield* server((_, response, index) => {
+      const { seen, url } = yield* server((_, response, _body, index) => {
         if (index > 0) answer(response, FakeHttp.agentJson())
       })
       const agent = yield* Effect.flatMap(Agents.Agents, (agents) => agents.get("agt_1")).pipe(
@@ -186,7 +149,7 @@ describe("spans", () => {
 
   it.live("retries stay in the call's one span", () =>
     Effect.gen(function*() {
-      const { seen, url } = yield* server((_, response, index) => {
+      const { seen, url } = yield* server((_, response, _body, index) => {
         if (index === 0) {
           response.writeHead(503, { "content-type": "application/json", "retry-after-ms": "1" })
           response.end(JSON.stringify({ error: { code: "INTERNAL_ERROR", message: "down" } }))

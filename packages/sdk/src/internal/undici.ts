@@ -370,30 +370,27 @@ interface Outgoing {
 
 const NO_BODY: Outgoing = { body: null }
 
-const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Outgoing> => {
-  const body = request.body
+/** What undici is sent for a body it takes as it is: every kind but a `Stream`. */
+const outgoingOf = (
+  request: HttpClientRequest.HttpClientRequest,
+  body: Exclude<HttpClientRequest.HttpClientRequest["body"], { readonly _tag: "Stream" }>
+): Outgoing => {
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed(NO_BODY)
+      return NO_BODY
     case "Uint8Array":
-      return Effect.succeed({ body: body.body })
+      return { body: body.body }
     case "Raw":
-      return Effect.succeed({ body: body.body as UndiciBody })
-    case "FormData":
+      return { body: body.body as UndiciBody }
+    case "FormData": {
       // undici's dispatcher takes no FormData: encoded as multipart by a web Response, as fetch sends it
-      return Effect.sync(() => {
-        const encoded = new Response(body.formData)
-        const type = encoded.headers.get("content-type")
-        return {
-          body: encoded.body === null ? null : Readable.fromWeb(encoded.body as WebReadableStream),
-          headers: type === null ? request.headers : Headers.set(request.headers, "content-type", type)
-        }
-      })
-    case "Stream":
-      return Effect.map(
-        Effect.runtime<never>(),
-        (runtime) => ({ body: Readable.from(Stream.toAsyncIterableRuntime(runtime)(body.stream), { objectMode: false }) })
-      )
+      const encoded = new Response(body.formData)
+      const type = encoded.headers.get("content-type")
+      return {
+        body: encoded.body === null ? null : Readable.fromWeb(encoded.body as WebReadableStream),
+        headers: type === null ? request.headers : Headers.set(request.headers, "content-type", type)
+      }
+    }
   }
 }
 
@@ -433,14 +430,12 @@ const sendWithBody = (
   controller: Controller | undefined,
   register: boolean
 ) => {
-  switch (request.body._tag) {
-    case "Empty":
-      return send(dispatcher, request, url, NO_BODY, controller, register)
-    case "Uint8Array":
-      return send(dispatcher, request, url, { body: request.body.body }, controller, register)
-    default:
-      return Effect.flatMap(bodyOf(request), (outgoing) => send(dispatcher, request, url, outgoing, controller, register))
-  }
+  const body = request.body
+  if (body._tag !== "Stream") return send(dispatcher, request, url, outgoingOf(request, body), controller, register)
+  return Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+    const stream = Readable.from(Stream.toAsyncIterableRuntime(runtime)(body.stream), { objectMode: false })
+    return send(dispatcher, request, url, { body: stream }, controller, register)
+  })
 }
 
 const invalidUrl = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>

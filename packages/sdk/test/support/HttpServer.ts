@@ -34,7 +34,13 @@ export interface Seen {
   readonly aborted: Promise<void>
 }
 
-export type Handler = (request: Http.IncomingMessage, response: Http.ServerResponse, body: Promise<string>) => void
+/** Answers a request; `index` counts the requests the server saw before it. */
+export type Handler = (
+  request: Http.IncomingMessage,
+  response: Http.ServerResponse,
+  body: Promise<string>,
+  index: number
+) => void
 
 /** A `node:http` server on a free port, answering with `handler`; closed with the scope. */
 export const server = (handler: Handler) =>
@@ -53,7 +59,7 @@ export const server = (handler: Handler) =>
           request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
         })
         seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body, aborted })
-        handler(request, response, body)
+        handler(request, response, body, seen.length - 1)
       })
       server.listen(0, "127.0.0.1", () =>
         resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server })))
